@@ -1,0 +1,209 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"grayscott/shaders"
+	"grayscott/sim"
+)
+
+// Simulator advances U and V on the GPU. The fields live in two pairs of
+// shader storage buffers used in ping-pong: each step reads one pair and
+// writes the other, with only a memory barrier between dispatches, so the
+// CPU never waits between steps.
+//
+// A Simulator is tied to the Context that made it; its methods run on that
+// context's GL thread (they block the caller until the GL calls are issued)
+// and must not be called concurrently with each other.
+type Simulator struct {
+	ctx    *Context
+	params sim.Params
+	wg     WorkGroup
+	prog   program
+	u, v   [2]uint32 // buffers; [cur] holds the current state
+	cur    int
+	steps  int64
+	groups [2]uint32
+}
+
+// NewSimulator compiles the step shader for p's boundary and work group wg
+// and uploads the initial state init (which must be p.Rows×p.Cols).
+func NewSimulator(ctx *Context, p sim.Params, wg WorkGroup, init *sim.State) (*Simulator, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if init.Rows != p.Rows || init.Cols != p.Cols {
+		return nil, fmt.Errorf("gpu: initial state is %d×%d, parameters say %d×%d", init.Rows, init.Cols, p.Rows, p.Cols)
+	}
+	lim := ctx.Limits()
+	if wg.X*wg.Y > lim.MaxWorkGroupInvocations || wg.X > lim.MaxWorkGroupSize[0] || wg.Y > lim.MaxWorkGroupSize[1] {
+		return nil, fmt.Errorf("gpu: work group %s exceeds the device's limits (%d invocations, %d×%d)",
+			wg, lim.MaxWorkGroupInvocations, lim.MaxWorkGroupSize[0], lim.MaxWorkGroupSize[1])
+	}
+	gx, gy := groups(p.Cols, wg.X), groups(p.Rows, wg.Y)
+	if gx > lim.MaxWorkGroupCount[0] || gy > lim.MaxWorkGroupCount[1] {
+		return nil, fmt.Errorf("gpu: grid %d×%d needs %d×%d work groups of %s; the device allows %d×%d",
+			p.Rows, p.Cols, gy, gx, wg, lim.MaxWorkGroupCount[1], lim.MaxWorkGroupCount[0])
+	}
+	if bytes := int64(p.Cells()) * 4; bytes > lim.MaxSSBOSize {
+		return nil, fmt.Errorf("gpu: a %d×%d field takes %d bytes; the device's storage blocks hold %d",
+			p.Rows, p.Cols, bytes, lim.MaxSSBOSize)
+	}
+	src, err := shaders.Source(shaders.GrayScott,
+		shaders.Define{Name: "WG_X", Value: fmt.Sprint(wg.X)},
+		shaders.Define{Name: "WG_Y", Value: fmt.Sprint(wg.Y)},
+		shaders.Define{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))})
+	if err != nil {
+		return nil, err
+	}
+	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}}
+	var buildErr error
+	if err := ctx.Call(func() { buildErr = s.build(src, init) }); err != nil {
+		return nil, err
+	}
+	if buildErr != nil {
+		return nil, buildErr
+	}
+	return s, nil
+}
+
+// build runs on the GL thread; on failure it releases what it made.
+func (s *Simulator) build(src string, init *sim.State) error {
+	prog, err := compileCompute(shaders.GrayScott, src)
+	if err != nil {
+		return err
+	}
+	s.prog = prog
+	p := uint32(prog)
+	gl.ProgramUniform1i(p, prog.uniform("rows"), int32(s.params.Rows))
+	gl.ProgramUniform1i(p, prog.uniform("cols"), int32(s.params.Cols))
+	gl.ProgramUniform1f(p, prog.uniform("feed"), s.params.Feed)
+	gl.ProgramUniform1f(p, prog.uniform("kill"), s.params.Kill)
+	gl.ProgramUniform1f(p, prog.uniform("dt"), s.params.DeltaT)
+	gl.ProgramUniform1f(p, prog.uniform("du"), s.params.DiffU)
+	gl.ProgramUniform1f(p, prog.uniform("dv"), s.params.DiffV)
+
+	gl.GenBuffers(2, &s.u[0])
+	gl.GenBuffers(2, &s.v[0])
+	size := s.params.Cells() * 4
+	for _, b := range []uint32{s.u[0], s.u[1], s.v[0], s.v[1]} {
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
+		gl.BufferData(gl.SHADER_STORAGE_BUFFER, size, nil, gl.DYNAMIC_COPY)
+	}
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		s.releaseGL()
+		return fmt.Errorf("gpu: allocating 4 buffers of %d bytes: GL error 0x%X", size, e)
+	}
+	s.upload(init)
+	return nil
+}
+
+// upload replaces the current state. GL thread.
+func (s *Simulator) upload(st *sim.State) {
+	size := len(st.U) * 4
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, s.u[s.cur])
+	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, size, gl.Ptr(&st.U[0]))
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, s.v[s.cur])
+	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, size, gl.Ptr(&st.V[0]))
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+}
+
+// Params returns the parameters the simulator was made with.
+func (s *Simulator) Params() sim.Params { return s.params }
+
+// WorkGroup returns the work-group size in use.
+func (s *Simulator) WorkGroup() WorkGroup { return s.wg }
+
+// Steps returns how many steps have been queued since creation or the last
+// SetState.
+func (s *Simulator) Steps() int64 { return s.steps }
+
+// SetState replaces U and V (which must match the grid) and resets the step count.
+func (s *Simulator) SetState(st *sim.State) error {
+	if st.Rows != s.params.Rows || st.Cols != s.params.Cols {
+		return fmt.Errorf("gpu: state is %d×%d, simulator is %d×%d", st.Rows, st.Cols, s.params.Rows, s.params.Cols)
+	}
+	s.steps = 0
+	return s.ctx.Call(func() { s.upload(st) })
+}
+
+// Step queues n steps and returns without waiting for the GPU to run them.
+func (s *Simulator) Step(n int) error {
+	if n <= 0 {
+		return nil
+	}
+	err := s.ctx.Call(func() { s.dispatch(n) })
+	if err == nil {
+		s.steps += int64(n)
+	}
+	return err
+}
+
+// dispatch issues n ping-pong steps. GL thread.
+func (s *Simulator) dispatch(n int) {
+	gl.UseProgram(uint32(s.prog))
+	for range n {
+		nxt := 1 - s.cur
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.u[s.cur])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, s.v[s.cur])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 2, s.u[nxt])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 3, s.v[nxt])
+		gl.DispatchCompute(s.groups[0], s.groups[1], 1)
+		// The next dispatch reads what this one wrote.
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		s.cur = nxt
+	}
+}
+
+// ReadV copies the current V into dst (len Rows·Cols, row-major), waiting
+// for the queued steps to finish. dst is not retained.
+func (s *Simulator) ReadV(dst []float32) error { return s.read(dst, false) }
+
+// ReadU is ReadV for U.
+func (s *Simulator) ReadU(dst []float32) error { return s.read(dst, true) }
+
+func (s *Simulator) read(dst []float32, u bool) error {
+	if len(dst) != s.params.Cells() {
+		return fmt.Errorf("gpu: read into %d floats, grid has %d cells", len(dst), s.params.Cells())
+	}
+	var glErr uint32
+	err := s.ctx.Call(func() {
+		buf := s.v[s.cur]
+		if u {
+			buf = s.u[s.cur]
+		}
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, buf)
+		gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, len(dst)*4, gl.Ptr(&dst[0]))
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+		glErr = gl.GetError()
+	})
+	if err != nil {
+		return err
+	}
+	if glErr != gl.NO_ERROR {
+		return fmt.Errorf("gpu: reading back %d floats: GL error 0x%X", len(dst), glErr)
+	}
+	return nil
+}
+
+// Finish blocks until the GPU has run everything queued (for timing).
+func (s *Simulator) Finish() error { return s.ctx.Call(func() { gl.Finish() }) }
+
+// Release frees the GPU objects. It is idempotent.
+func (s *Simulator) Release() {
+	if s.prog == 0 {
+		return
+	}
+	_ = s.ctx.Call(s.releaseGL)
+}
+
+func (s *Simulator) releaseGL() {
+	gl.DeleteBuffers(2, &s.u[0])
+	gl.DeleteBuffers(2, &s.v[0])
+	s.prog.release()
+	s.prog = 0
+}

@@ -1,0 +1,50 @@
+// Package shaders holds the GLSL sources, embedded into the binary. The gpu
+// package compiles them; a test there compiles every one on the real driver.
+package shaders
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+)
+
+//go:embed *.comp
+var files embed.FS
+
+// Version is the GLSL version line every source is compiled with: GL 4.3
+// core, the oldest with compute shaders and the newest llvmpipe and NVIDIA share.
+const Version = "#version 430 core"
+
+// GrayScott is the file name of the Gray-Scott step compute shader.
+const GrayScott = "grayscott.comp"
+
+// Source returns the named shader with the version line and one #define per
+// entry of defines (in the order given) prepended. It fails only for a name
+// that is not embedded.
+func Source(name string, defines ...Define) (string, error) {
+	body, err := files.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("shaders: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(Version + "\n")
+	for _, d := range defines {
+		fmt.Fprintf(&b, "#define %s %s\n", d.Name, d.Value)
+	}
+	b.WriteString("#line 1\n")
+	b.Write(body)
+	return b.String(), nil
+}
+
+// Define is a preprocessor definition prepended to a source.
+type Define struct{ Name, Value string }
+
+// Names lists every embedded shader file.
+func Names() []string {
+	entries, _ := files.ReadDir(".")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
