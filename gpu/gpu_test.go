@@ -204,4 +204,3 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func sizeName(n int) string { return fmt.Sprintf("%dx%d", n, n) }
-

@@ -124,10 +124,12 @@ func (p Params) Validate() error {
 	if p.DeltaT == 0 {
 		return &ParamError{"deltat", "0", "must be positive"}
 	}
-	if d := float64(p.DeltaT) * math.Max(float64(p.DiffU), float64(p.DiffV)); d > StabilityLimit {
+	// Compared in float32, the precision the rates are given in: dt=5 with
+	// Du=0.1 sits exactly on the limit.
+	if d := p.DeltaT * max(p.DiffU, p.DiffV); d > StabilityLimit {
 		return &ParamError{"deltat", fmt.Sprint(p.DeltaT), fmt.Sprintf(
-			"beyond the stencil's stability limit: dt·max(Du,Dv) = %g > %g (use dt ≤ %g)",
-			d, StabilityLimit, StabilityLimit/math.Max(float64(p.DiffU), float64(p.DiffV)))}
+			"beyond the stencil's stability limit: dt·max(Du,Dv) = %.4g > %g (use dt ≤ %.4g)",
+			d, StabilityLimit, StabilityLimit/max(p.DiffU, p.DiffV))}
 	}
 	if p.Boundary < Zero || p.Boundary > Neumann {
 		return &ParamError{"boundary", p.Boundary.String(), "unknown boundary"}

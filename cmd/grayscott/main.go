@@ -1,0 +1,110 @@
+// Command grayscott simulates Gray-Scott reaction-diffusion with OpenGL
+// compute shaders and streams the images to HDF5.
+//
+// Usage:
+//
+//	grayscott run [flags]     simulate and write an HDF5 file
+//	grayscott version         print the version
+//
+// Run "grayscott run --help" for the flags.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the run started and failed
+	exitUsage   = 2 // bad input, found before any GPU work
+)
+
+// usageError is bad input: its message is printed on one line and the
+// process exits with exitUsage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const topUsage = `grayscott simulates Gray-Scott reaction-diffusion on the GPU (OpenGL 4.3
+compute shaders, headless through EGL) and streams V to an HDF5 file.
+
+Usage:
+  grayscott run [flags]    simulate and write the images (see grayscott run --help)
+  grayscott version        print the version
+  grayscott help           print this help
+
+With no GPU, Mesa's llvmpipe runs the same shaders on the CPU (slowly).
+`
+
+// Main runs the command line args and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = runCommand(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "grayscott", Version())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topUsage)
+	default:
+		err = usagef("unknown command %q (want run, version or help)", args[0])
+	}
+	return report(err, stderr)
+}
+
+// report prints err on one line and maps it to an exit status.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "grayscott: "+strings.ReplaceAll(err.Error(), "\n", " "))
+	var u *usageError
+	if errors.As(err, &u) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// Version is the module version, or the VCS revision of a development build.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if (v == "" || v == "(devel)") && rev != "" {
+		return "devel-" + rev[:min(12, len(rev))] + dirty
+	}
+	if v == "" {
+		return "(devel)"
+	}
+	return v
+}

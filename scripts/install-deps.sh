@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages grayscott needs to build, run and test,
+# only when some are missing (apt-get is not run otherwise). Idempotent.
+#   scripts/install-deps.sh          build + run + test packages
+#   scripts/install-deps.sh --check  list what is missing, exit 1 if anything
+set -euo pipefail
+
+packages=(
+  gcc pkg-config            # cgo
+  libhdf5-dev hdf5-tools    # HDF5 library and h5dump/h5ls/h5clear
+  libegl-dev libgl-dev      # EGL and GL headers and link libraries (glvnd)
+  libegl-mesa0 libgl1-mesa-dri  # Mesa's EGL driver and llvmpipe: GL 4.5 without a GPU
+  python3-h5py              # tests read the files back with h5py
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${1:-}" = "--check" ]; then
+  if [ ${#missing[@]} -gt 0 ]; then echo "missing: ${missing[*]}"; exit 1; fi
+  exit 0
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps: no apt-get here; install these packages (Debian names): ${missing[*]}" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

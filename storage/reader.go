@@ -1,0 +1,107 @@
+package storage
+
+import (
+	"fmt"
+
+	"gonum.org/v1/hdf5"
+)
+
+// Reader reads images from a file in the course's layout (ours or the
+// course's own, which has /matrix and no attributes).
+type Reader struct {
+	path               string
+	file               *hdf5.File
+	dset               *hdf5.Dataset
+	images, rows, cols int
+	memspace           *hdf5.Dataspace
+}
+
+// Open opens path read-only.
+func Open(path string) (_ *Reader, err error) {
+	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
+	if err != nil {
+		return nil, fmt.Errorf("storage: opening %s: %w", path, err)
+	}
+	r := &Reader{path: path, file: hf}
+	defer func() {
+		if err != nil {
+			r.Close()
+		}
+	}()
+	if r.dset, err = hf.OpenDataset(Dataset); err != nil {
+		return nil, fmt.Errorf("storage: %s has no /%s dataset: %w", path, Dataset, err)
+	}
+	space := r.dset.Space()
+	dims, _, err := space.SimpleExtentDims()
+	space.Close()
+	if err != nil || len(dims) != 3 {
+		return nil, fmt.Errorf("storage: /%s in %s is not 3-dimensional (dims %v)", Dataset, path, dims)
+	}
+	r.images, r.rows, r.cols = int(dims[0]), int(dims[1]), int(dims[2])
+	if r.memspace, err = hdf5.CreateSimpleDataspace([]uint{uint(r.rows * r.cols)}, nil); err != nil {
+		return nil, fmt.Errorf("storage: memory dataspace: %w", err)
+	}
+	return r, nil
+}
+
+// Shape returns images, rows, cols.
+func (r *Reader) Shape() (images, rows, cols int) { return r.images, r.rows, r.cols }
+
+// ReadFrame reads image i into dst (rows·cols floats).
+func (r *Reader) ReadFrame(i int, dst []float32) error {
+	if i < 0 || i >= r.images {
+		return fmt.Errorf("storage: image %d out of range [0,%d) in %s", i, r.images, r.path)
+	}
+	if len(dst) != r.rows*r.cols {
+		return fmt.Errorf("storage: reading into %d floats, images have %d", len(dst), r.rows*r.cols)
+	}
+	fs := r.dset.Space()
+	defer fs.Close()
+	if err := fs.SelectHyperslab([]uint{uint(i), 0, 0}, nil, []uint{1, uint(r.rows), uint(r.cols)}, nil); err != nil {
+		return fmt.Errorf("storage: selecting image %d of %s: %w", i, r.path, err)
+	}
+	if err := r.dset.ReadSubset(&dst[0], r.memspace, fs); err != nil {
+		return fmt.Errorf("storage: reading image %d of %s: %w", i, r.path, err)
+	}
+	return nil
+}
+
+// Int reads an integer root attribute.
+func (r *Reader) Int(name string) (int64, error) {
+	var v int64
+	return v, r.readAttr(name, &v, hdf5.T_NATIVE_INT64)
+}
+
+// Float reads a float32 root attribute.
+func (r *Reader) Float(name string) (float32, error) {
+	var v float32
+	return v, r.readAttr(name, &v, hdf5.T_NATIVE_FLOAT)
+}
+
+func (r *Reader) readAttr(name string, v any, t *hdf5.Datatype) error {
+	root, err := r.file.OpenGroup("/")
+	if err != nil {
+		return fmt.Errorf("storage: opening / of %s: %w", r.path, err)
+	}
+	defer root.Close()
+	a, err := root.OpenAttribute(name)
+	if err != nil {
+		return fmt.Errorf("storage: %s has no attribute %s", r.path, name)
+	}
+	defer a.Close()
+	if err := a.Read(v, t); err != nil {
+		return fmt.Errorf("storage: reading attribute %s of %s: %w", name, r.path, err)
+	}
+	return nil
+}
+
+// Close releases the file.
+func (r *Reader) Close() error {
+	if r.memspace != nil {
+		r.memspace.Close()
+	}
+	if r.dset != nil {
+		r.dset.Close()
+	}
+	return r.file.Close()
+}
