@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -204,3 +205,24 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func sizeName(n int) string { return fmt.Sprintf("%dx%d", n, n) }
+
+// TestNoContextErrorListsRoutes hides every EGL vendor from glvnd in a child
+// process: the error must name each route tried and why it failed.
+func TestNoContextErrorListsRoutes(t *testing.T) {
+	if os.Getenv("GRAYSCOTT_TEST_CHILD") == "1" {
+		_, err := NewHeadless(Options{})
+		fmt.Print(err)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoContextErrorListsRoutes$")
+	cmd.Env = append(os.Environ(), "GRAYSCOTT_TEST_CHILD=1", "__EGL_VENDOR_LIBRARY_FILENAMES=/nonexistent/vendor.json")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"no OpenGL 4.3 context", "device platform:", "surfaceless:"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("error %q lacks %q", out, want)
+		}
+	}
+}
