@@ -59,6 +59,8 @@ type File struct {
 	rows, cols int
 	frames     int
 	memspace   *hdf5.Dataspace
+	level      int
+	syncer     *os.File // a descriptor of the same file, for fsync
 	closed     bool
 }
 
@@ -108,9 +110,9 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 		if _, serr := os.Stat(path); serr == nil && !opts.Force {
 			return nil, fmt.Errorf("storage: %s exists (use --force to overwrite)", path)
 		}
-		return nil, fmt.Errorf("storage: creating %s: %w", path, err)
+		return nil, hdf5Err(err, "creating %s", path)
 	}
-	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols}
+	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols, level: opts.CompressionLevel}
 	defer func() {
 		if err != nil {
 			f.closeHandles()
@@ -120,7 +122,7 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 		return nil, err
 	}
 	if f.root, err = hf.OpenGroup("/"); err != nil {
-		return nil, fmt.Errorf("storage: opening / of %s: %w", path, err)
+		return nil, hdf5Err(err, "opening / of %s", path)
 	}
 	attrs := append(ParamAttrs(p), extra...)
 	attrs = append(attrs,
@@ -134,7 +136,10 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 		return nil, err
 	}
 	if f.memspace, err = hdf5.CreateSimpleDataspace([]uint{1, uint(p.Rows), uint(p.Cols)}, nil); err != nil {
-		return nil, fmt.Errorf("storage: memory dataspace: %w", err)
+		return nil, hdf5Err(err, "memory dataspace")
+	}
+	if f.syncer, err = os.Open(path); err != nil {
+		return nil, fmt.Errorf("storage: opening %s for fsync: %w", path, err)
 	}
 	return f, nil
 }
@@ -143,16 +148,16 @@ func (f *File) createDataset(level int) error {
 	space, err := hdf5.CreateSimpleDataspace(
 		[]uint{0, uint(f.rows), uint(f.cols)}, []uint{unlimited, uint(f.rows), uint(f.cols)})
 	if err != nil {
-		return fmt.Errorf("storage: dataspace for /%s: %w", Dataset, err)
+		return hdf5Err(err, "dataspace for /%s", Dataset)
 	}
 	defer space.Close()
 	dcpl, err := hdf5.NewPropList(hdf5.P_DATASET_CREATE)
 	if err != nil {
-		return fmt.Errorf("storage: dataset properties: %w", err)
+		return hdf5Err(err, "dataset properties")
 	}
 	defer dcpl.Close()
 	if err := dcpl.SetChunk([]uint{1, uint(f.rows), uint(f.cols)}); err != nil {
-		return fmt.Errorf("storage: chunk 1×%d×%d: %w", f.rows, f.cols, err)
+		return hdf5Err(err, "chunk 1×%d×%d", f.rows, f.cols)
 	}
 	if level > 0 {
 		// Shuffle first: grouping the floats' bytes makes deflate far more effective.
@@ -160,11 +165,11 @@ func (f *File) createDataset(level int) error {
 			return err
 		}
 		if err := dcpl.SetDeflate(level); err != nil {
-			return fmt.Errorf("storage: deflate level %d: %w", level, err)
+			return hdf5Err(err, "deflate level %d", level)
 		}
 	}
 	if f.dset, err = f.file.CreateDatasetWith(Dataset, hdf5.T_NATIVE_FLOAT, space, dcpl); err != nil {
-		return fmt.Errorf("storage: creating /%s in %s: %w", Dataset, f.path, err)
+		return hdf5Err(err, "creating /%s in %s", Dataset, f.path)
 	}
 	return nil
 }
@@ -185,7 +190,8 @@ func (f *File) SetAttrs(attrs ...Attr) error {
 	return nil
 }
 
-// WriteFrame appends one image (rows·cols floats, row-major). frame is not
+// WriteFrame appends one image (rows·cols floats, row-major) through
+// HDF5's filter pipeline (in-line deflate when compressing). frame is not
 // retained.
 func (f *File) WriteFrame(frame []float32) error {
 	if len(frame) != f.rows*f.cols {
@@ -198,22 +204,45 @@ func (f *File) WriteFrame(frame []float32) error {
 	filespace := f.dset.Space()
 	defer filespace.Close()
 	if err := filespace.SelectHyperslab([]uint{uint(n), 0, 0}, nil, []uint{1, uint(f.rows), uint(f.cols)}, nil); err != nil {
-		return fmt.Errorf("storage: selecting image %d in %s: %w", n, f.path, err)
+		return hdf5Err(err, "selecting image %d in %s", n, f.path)
 	}
 	if err := f.dset.WriteSubset(&frame[0], f.memspace, filespace); err != nil {
-		return fmt.Errorf("storage: writing image %d to %s: %w", n, f.path, err)
+		return hdf5Err(err, "writing image %d to %s", n, f.path)
 	}
 	f.frames++
 	return nil
 }
 
-// Flush asks HDF5 to write its buffers and metadata to the operating system.
+// CompressionLevel returns the deflate level the file was made with (0: none).
+func (f *File) CompressionLevel() int { return f.level }
+
+// WriteChunk appends one image given as its stored chunk: for a compressed
+// file, the shuffled and deflated bytes (see encoder); for a raw file, the
+// frame's bytes. chunk is not retained.
+func (f *File) WriteChunk(chunk []byte) error {
+	n := f.frames
+	if err := setExtent(f.dset.ID(), n+1, f.rows, f.cols); err != nil {
+		return fmt.Errorf("%w (%s)", err, f.path)
+	}
+	if err := writeChunk(f.dset.ID(), n, 0, chunk); err != nil {
+		return fmt.Errorf("%w to %s", err, f.path)
+	}
+	f.frames++
+	return nil
+}
+
+// Flush records frames_written, writes HDF5's buffers and metadata to the
+// operating system and fsyncs the file: after Flush returns, the images
+// written so far survive a crash of the process or the machine.
 func (f *File) Flush() error {
 	if err := f.SetAttrs(Attr{"frames_written", f.frames}); err != nil {
 		return err
 	}
 	if err := flush(f.file.ID()); err != nil {
 		return fmt.Errorf("%w (%s)", err, f.path)
+	}
+	if err := f.syncer.Sync(); err != nil {
+		return fmt.Errorf("storage: fsync of %s: %w", f.path, err)
 	}
 	return nil
 }
@@ -241,7 +270,7 @@ func (f *File) closeHandles() error {
 	var first error
 	keep := func(err error, what string) {
 		if err != nil && first == nil {
-			first = fmt.Errorf("storage: closing %s of %s: %w", what, f.path, err)
+			first = hdf5Err(err, "closing %s of %s", what, f.path)
 		}
 	}
 	if f.memspace != nil {
@@ -254,5 +283,10 @@ func (f *File) closeHandles() error {
 		keep(f.root.Close(), "root group")
 	}
 	keep(f.file.Close(), "file")
+	if f.syncer != nil {
+		// What close handed to the operating system reaches the disk too.
+		keep(f.syncer.Sync(), "file (fsync)")
+		keep(f.syncer.Close(), "fsync descriptor")
+	}
 	return first
 }

@@ -20,7 +20,7 @@ type Reader struct {
 func Open(path string) (_ *Reader, err error) {
 	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
 	if err != nil {
-		return nil, fmt.Errorf("storage: opening %s: %w", path, err)
+		return nil, hdf5Err(err, "opening %s", path)
 	}
 	r := &Reader{path: path, file: hf}
 	defer func() {
@@ -29,7 +29,7 @@ func Open(path string) (_ *Reader, err error) {
 		}
 	}()
 	if r.dset, err = hf.OpenDataset(Dataset); err != nil {
-		return nil, fmt.Errorf("storage: %s has no /%s dataset: %w", path, Dataset, err)
+		return nil, hdf5Err(err, "%s has no /%s dataset", path, Dataset)
 	}
 	space := r.dset.Space()
 	dims, _, err := space.SimpleExtentDims()
@@ -39,7 +39,7 @@ func Open(path string) (_ *Reader, err error) {
 	}
 	r.images, r.rows, r.cols = int(dims[0]), int(dims[1]), int(dims[2])
 	if r.memspace, err = hdf5.CreateSimpleDataspace([]uint{uint(r.rows * r.cols)}, nil); err != nil {
-		return nil, fmt.Errorf("storage: memory dataspace: %w", err)
+		return nil, hdf5Err(err, "memory dataspace")
 	}
 	return r, nil
 }
@@ -58,10 +58,10 @@ func (r *Reader) ReadFrame(i int, dst []float32) error {
 	fs := r.dset.Space()
 	defer fs.Close()
 	if err := fs.SelectHyperslab([]uint{uint(i), 0, 0}, nil, []uint{1, uint(r.rows), uint(r.cols)}, nil); err != nil {
-		return fmt.Errorf("storage: selecting image %d of %s: %w", i, r.path, err)
+		return hdf5Err(err, "selecting image %d of %s", i, r.path)
 	}
 	if err := r.dset.ReadSubset(&dst[0], r.memspace, fs); err != nil {
-		return fmt.Errorf("storage: reading image %d of %s: %w", i, r.path, err)
+		return hdf5Err(err, "reading image %d of %s", i, r.path)
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func (r *Reader) Float(name string) (float32, error) {
 func (r *Reader) readAttr(name string, v any, t *hdf5.Datatype) error {
 	root, err := r.file.OpenGroup("/")
 	if err != nil {
-		return fmt.Errorf("storage: opening / of %s: %w", r.path, err)
+		return hdf5Err(err, "opening / of %s", r.path)
 	}
 	defer root.Close()
 	a, err := root.OpenAttribute(name)
@@ -90,7 +90,7 @@ func (r *Reader) readAttr(name string, v any, t *hdf5.Datatype) error {
 	}
 	defer a.Close()
 	if err := a.Read(v, t); err != nil {
-		return fmt.Errorf("storage: reading attribute %s of %s: %w", name, r.path, err)
+		return hdf5Err(err, "reading attribute %s of %s", name, r.path)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ package storage
 /*
 #cgo pkg-config: hdf5
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <hdf5.h>
 
@@ -63,23 +64,67 @@ static herr_t gs_write_chunk(hid_t dset, hsize_t frame, uint32_t filter_mask, co
 static herr_t gs_flush(hid_t file) { return H5Fflush(file, H5F_SCOPE_GLOBAL); }
 
 static void gs_version(unsigned *maj, unsigned *min, unsigned *rel) { H5get_libversion(maj, min, rel); }
+
+// HDF5 prints its error stack to stderr by default; errors are returned
+// instead, with the innermost message of the stack (see gs_error_detail).
+static void gs_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static herr_t gs_walk(unsigned n, const H5E_error2_t *e, void *data) {
+	char *buf = (char *)data;
+	// The innermost entry is walked last and holds the root cause
+	// ("errno = 28, error message = 'No space left on device'").
+	snprintf(buf, 512, "%s: %s", e->func_name, e->desc);
+	return 0;
+}
+
+// gs_error_detail copies the current thread's innermost HDF5 error into buf
+// (512 bytes) and clears the stack.
+static void gs_error_detail(char *buf) {
+	buf[0] = 0;
+	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, gs_walk, buf);
+	H5Eclear2(H5E_DEFAULT);
+}
 */
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 )
+
+func init() { C.gs_quiet() }
+
+// errorDetail returns the innermost message of this thread's HDF5 error
+// stack ("" when empty) and clears it. Call it right after a failed call,
+// from the same OS thread (the Writer's goroutine is locked to one).
+func errorDetail() string {
+	var buf [512]C.char
+	C.gs_error_detail(&buf[0])
+	return C.GoString(&buf[0])
+}
+
+// hdf5Err wraps err, a failed gonum or shim call, with what was being done
+// and HDF5's own reason.
+func hdf5Err(err error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if d := errorDetail(); d != "" {
+		return fmt.Errorf("storage: %s: %s", msg, d)
+	}
+	return fmt.Errorf("storage: %s: %w", msg, err)
+}
 
 // unlimited is H5S_UNLIMITED as gonum's uint dimensions carry it.
 var unlimited = uint(C.gs_unlimited())
 
 func herr(rc C.herr_t, what string, args ...any) error {
 	if rc < 0 {
-		return fmt.Errorf("storage: "+what+": HDF5 call failed", args...)
+		return hdf5Err(errHDF5, what, args...)
 	}
 	return nil
 }
+
+var errHDF5 = errors.New("HDF5 call failed")
 
 func setExtent(dset int64, n, rows, cols int) error {
 	return herr(C.gs_set_extent(C.hid_t(dset), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols)),

@@ -1,0 +1,383 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Sink stores frames in order. A Writer calls its methods from one
+// goroutine only. *File is a Sink.
+type Sink interface {
+	// WriteFrame stores the next image; frame is not retained.
+	WriteFrame(frame []float32) error
+	// Flush makes what was stored so far durable.
+	Flush() error
+	// Close records the final state and releases the sink.
+	Close(completed bool, reason string) error
+}
+
+// ChunkSink is a Sink that takes images as pre-encoded chunks (shuffle +
+// deflate at CompressionLevel), so that a Writer can encode them in
+// parallel away from the sink. *File is a ChunkSink.
+type ChunkSink interface {
+	Sink
+	CompressionLevel() int
+	WriteChunk(chunk []byte) error
+}
+
+// WriterOptions shape a Writer.
+type WriterOptions struct {
+	// BufferLen bounds the queue between producer and writer goroutine.
+	// 0 makes the Writer synchronous: Send writes on the caller's goroutine.
+	BufferLen int
+	// FlushEvery flushes the sink every so many frames; 0 only at Close.
+	FlushEvery int
+	// Workers encode chunks in parallel when the sink is a ChunkSink with a
+	// compression level above 0 and BufferLen > 0; 0 leaves compression to
+	// the sink (HDF5's in-line filter).
+	Workers int
+}
+
+// PoolSize returns how many frames a pipeline with these options uses:
+// BufferLen queued or being filled by the producer, plus one being written
+// (or one per encoding worker). With that many, Send never blocks: the
+// producer waits in Frame instead, the one place backpressure acts.
+func (o WriterOptions) PoolSize() int {
+	if o.BufferLen == 0 {
+		return 1
+	}
+	return o.BufferLen + max(1, o.Workers)
+}
+
+// Stats describe what a Writer did.
+type Stats struct {
+	Frames      int           // images stored
+	Bytes       int64         // raw image bytes stored (4 per cell)
+	StoredBytes int64         // bytes handed to the sink after encoding (= Bytes when raw)
+	Flushes     int           // flushes during the run (not counting Close)
+	PoolWait    time.Duration // time the producer was blocked waiting for a free frame
+	WriterIdle  time.Duration // time the writer goroutine waited for frames
+	WriteTime   time.Duration // time spent in the sink's writes and flushes
+	QueueMax    int           // most frames waiting in the queue at a Send
+	QueueMean   float64       // mean frames waiting in the queue at a Send
+}
+
+// ErrClosed is returned by Send and Frame after Close.
+var ErrClosed = errors.New("storage: writer closed")
+
+// Writer moves frames from a producer to a Sink through a bounded queue,
+// recycling them through a Pool. The producer loop is
+//
+//	frame, err := w.Frame(ctx) // blocks while every frame is in flight
+//	... fill frame ...
+//	err = w.Send(frame)        // frame now belongs to the Writer
+//
+// and ends with Close. Frame, Send and Close must be called from one
+// goroutine. With BufferLen > 0 a goroutine locked to its OS thread makes
+// every call on the sink, open and close included.
+//
+// The first error of the sink is sticky: every later Send and Frame returns
+// it (promptly: a producer blocked in Frame is woken), frames still queued
+// are returned to the pool unwritten, and Close returns it.
+type Writer struct {
+	opts  WriterOptions
+	pool  *Pool
+	sink  Sink
+	queue chan []float32
+
+	mu     sync.Mutex
+	err    error
+	failed chan struct{} // closed at the first error
+
+	done   chan struct{} // closed when the writer goroutine has ended
+	closed bool
+
+	completed bool // set by Close before the queue closes
+	reason    string
+
+	stats    Stats
+	queueSum int
+	sends    int
+}
+
+// StartWriter opens the sink with open (on the writer goroutine when
+// BufferLen > 0) and starts the writer. pool should hold opts.PoolSize()
+// frames: fewer starve the writer, more make Send block on a full queue. When open fails, its error is returned and nothing runs.
+func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Writer, error) {
+	if opts.BufferLen < 0 || opts.FlushEvery < 0 || opts.Workers < 0 {
+		return nil, fmt.Errorf("storage: writer options %+v: none may be negative", opts)
+	}
+	w := &Writer{opts: opts, pool: pool, failed: make(chan struct{}), done: make(chan struct{})}
+	if opts.BufferLen == 0 {
+		sink, err := open()
+		if err != nil {
+			return nil, err
+		}
+		w.sink = sink
+		close(w.done)
+		return w, nil
+	}
+	w.queue = make(chan []float32, opts.BufferLen)
+	opened := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // HDF5 calls stay on one thread
+		defer runtime.UnlockOSThread()
+		defer close(w.done)
+		sink, err := open()
+		if err != nil {
+			opened <- err
+			return
+		}
+		w.sink = sink
+		opened <- nil
+		w.drain()
+	}()
+	if err := <-opened; err != nil {
+		<-w.done
+		return nil, err
+	}
+	return w, nil
+}
+
+// Err returns the first error, or nil.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *Writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+		close(w.failed)
+	}
+}
+
+// Frame returns a free frame from the pool, blocking while none is free
+// (backpressure). It returns early with the writer's sticky error or ctx's
+// error. The frame belongs to the caller until Send.
+func (w *Writer) Frame(ctx context.Context) ([]float32, error) {
+	if w.closed {
+		return nil, ErrClosed
+	}
+	if err := w.Err(); err != nil {
+		return nil, err
+	}
+	f, err := w.pool.get(ctx.Done(), w.failed)
+	if err != nil {
+		if werr := w.Err(); werr != nil {
+			return nil, werr
+		}
+		return nil, ctx.Err()
+	}
+	return f, nil
+}
+
+// Send hands frame (from Frame) to the writer; the caller must not touch
+// it afterwards. Synchronous writers store it before returning. Send returns
+// the sticky error of an earlier failure, after which the frame is simply
+// recycled.
+func (w *Writer) Send(frame []float32) error {
+	if w.closed {
+		w.pool.Put(frame)
+		return ErrClosed
+	}
+	if err := w.Err(); err != nil {
+		w.pool.Put(frame)
+		return err
+	}
+	if w.queue == nil {
+		w.store(frame)
+		w.pool.Put(frame)
+		return w.Err()
+	}
+	n := len(w.queue)
+	w.queueSum += n
+	w.sends++
+	w.stats.QueueMax = max(w.stats.QueueMax, n)
+	select {
+	case w.queue <- frame: // never waits with a pool of opts.PoolSize() frames
+		return nil
+	case <-w.failed:
+		w.pool.Put(frame)
+		return w.Err()
+	}
+}
+
+// store writes one frame to the sink and flushes on schedule; errors become
+// sticky. It runs on the goroutine that owns the sink.
+func (w *Writer) store(frame []float32) {
+	start := time.Now()
+	err := w.sink.WriteFrame(frame)
+	if err == nil {
+		w.stats.StoredBytes += int64(4 * len(frame))
+		err = w.stored()
+	}
+	w.stats.WriteTime += time.Since(start)
+	if err != nil {
+		w.fail(err)
+	}
+}
+
+// stored counts a stored frame and flushes when one is due.
+func (w *Writer) stored() error {
+	w.stats.Frames++
+	w.stats.Bytes += int64(4 * w.pool.Cells())
+	if w.opts.FlushEvery > 0 && w.stats.Frames%w.opts.FlushEvery == 0 {
+		w.stats.Flushes++
+		return w.sink.Flush()
+	}
+	return nil
+}
+
+// drain is the writer goroutine's loop: it ends when the queue is closed
+// and empty, then closes the sink.
+func (w *Writer) drain() {
+	cs, ok := w.sink.(ChunkSink)
+	if ok && w.opts.Workers > 0 && cs.CompressionLevel() > 0 {
+		w.drainEncoded(cs)
+	} else {
+		for {
+			start := time.Now()
+			frame, more := <-w.queue
+			w.stats.WriterIdle += time.Since(start)
+			if !more {
+				break
+			}
+			if w.Err() == nil {
+				w.store(frame)
+			}
+			w.pool.Put(frame)
+		}
+	}
+	w.closeSink()
+}
+
+// encodeJob carries one frame through a worker.
+type encodeJob struct {
+	frame []float32
+	enc   *encoder
+	chunk []byte
+	err   error
+	done  chan struct{}
+}
+
+// drainEncoded encodes frames on opts.Workers goroutines and stores the
+// chunks in order. At most Workers frames are being encoded at once.
+func (w *Writer) drainEncoded(cs ChunkSink) {
+	n := w.opts.Workers
+	work := make(chan *encodeJob, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				j.chunk, j.err = j.enc.encode(j.frame)
+				j.done <- struct{}{}
+			}
+		}()
+	}
+	free := make([]*encodeJob, n)
+	for i := range free {
+		free[i] = &encodeJob{enc: newEncoder(cs.CompressionLevel(), w.pool.Cells()), done: make(chan struct{}, 1)}
+	}
+	pending := make([]*encodeJob, 0, n) // in frame order
+	queue := w.queue
+	for queue != nil || len(pending) > 0 {
+		var oldest chan struct{}
+		if len(pending) > 0 {
+			oldest = pending[0].done
+		}
+		in := queue
+		if len(pending) == n {
+			in = nil // every worker busy: wait for the oldest
+		}
+		start := time.Now()
+		select {
+		case frame, more := <-in:
+			if len(pending) == 0 {
+				w.stats.WriterIdle += time.Since(start)
+			}
+			if !more {
+				queue = nil
+				continue
+			}
+			if w.Err() != nil {
+				w.pool.Put(frame)
+				continue
+			}
+			j := free[len(free)-1]
+			free = free[:len(free)-1]
+			j.frame = frame
+			pending = append(pending, j)
+			work <- j
+		case <-oldest:
+			j := pending[0]
+			pending = append(pending[:0], pending[1:]...)
+			if w.Err() == nil {
+				w.storeChunk(cs, j)
+			}
+			w.pool.Put(j.frame)
+			j.frame, j.chunk = nil, nil
+			free = append(free, j)
+		}
+	}
+	close(work)
+	wg.Wait()
+}
+
+func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
+	if j.err != nil {
+		w.fail(j.err)
+		return
+	}
+	start := time.Now()
+	err := cs.WriteChunk(j.chunk)
+	if err == nil {
+		w.stats.StoredBytes += int64(len(j.chunk))
+		err = w.stored()
+	}
+	w.stats.WriteTime += time.Since(start)
+	if err != nil {
+		w.fail(err)
+	}
+}
+
+func (w *Writer) closeSink() {
+	if err := w.sink.Close(w.completed, w.reason); err != nil {
+		w.fail(err)
+	}
+}
+
+// Close stops the writer: queued frames are stored (unless an error came
+// first), the sink is closed with completed and reason (why it is not
+// completed), and the first error is returned with the run's figures.
+// Close waits for the writer goroutine; it is idempotent.
+func (w *Writer) Close(completed bool, reason string) (Stats, error) {
+	if !w.closed {
+		w.closed = true
+		if err := w.Err(); err != nil && completed {
+			completed, reason = false, err.Error()
+		}
+		w.completed, w.reason = completed, reason
+		if w.queue == nil {
+			w.closeSink()
+		} else {
+			close(w.queue) // the goroutine reads completed and reason after this
+			<-w.done
+		}
+	}
+	s := w.stats
+	s.PoolWait = w.pool.Waited()
+	if w.sends > 0 {
+		s.QueueMean = float64(w.queueSum) / float64(w.sends)
+	}
+	return s, w.Err()
+}

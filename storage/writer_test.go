@@ -1,0 +1,401 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// memSink records what it is given; delay and failAt are the fault seams.
+type memSink struct {
+	mu        sync.Mutex
+	firsts    []float32 // frame[0] of each stored frame, in order
+	delay     time.Duration
+	failAt    int // fail the failAt-th write (1-based); 0 never
+	flushes   int
+	closed    bool
+	completed bool
+	reason    string
+	inFlight  func() int // called at each write to sample frames in flight
+	maxFlight int
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+func (s *memSink) WriteFrame(f []float32) error {
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inFlight != nil {
+		s.maxFlight = max(s.maxFlight, s.inFlight())
+	}
+	if s.failAt > 0 && len(s.firsts)+1 == s.failAt {
+		return errDiskFull
+	}
+	s.firsts = append(s.firsts, f[0])
+	return nil
+}
+
+func (s *memSink) Flush() error { s.mu.Lock(); s.flushes++; s.mu.Unlock(); return nil }
+
+func (s *memSink) Close(completed bool, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed, s.completed, s.reason = true, completed, reason
+	return nil
+}
+
+// withDeadline fails the test instead of hanging.
+func withDeadline(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		buf := make([]byte, 1<<16)
+		t.Fatalf("did not finish within %v; goroutines:\n%s", d, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestPoolBlocksAndRecycles(t *testing.T) {
+	p := NewPool(2, 8)
+	ctx := context.Background()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	got := make(chan []float32)
+	go func() { f, _ := p.Get(ctx); got <- f }()
+	select {
+	case <-got:
+		t.Fatal("Get on an empty pool did not block")
+	case <-time.After(30 * time.Millisecond):
+	}
+	p.Put(a)
+	select {
+	case f := <-got:
+		if &f[0] != &a[0] {
+			t.Error("Get returned a new frame instead of the recycled one")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Put did not wake the blocked Get")
+	}
+	if p.Waited() < 20*time.Millisecond {
+		t.Errorf("Waited = %v after a 30 ms block", p.Waited())
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Get(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Get with a cancelled context on an empty pool: %v", err)
+	}
+	p.Put(b)
+	if p.MaxOut() != 2 || p.Size() != 2 {
+		t.Errorf("MaxOut %d Size %d, want 2 2", p.MaxOut(), p.Size())
+	}
+}
+
+func TestPoolPutTooManyPanics(t *testing.T) {
+	p := NewPool(1, 4)
+	defer func() {
+		if recover() == nil {
+			t.Error("Put of a frame the pool never gave out did not panic")
+		}
+	}()
+	p.Put(make([]float32, 4))
+}
+
+func TestSteadyStateDoesNotAllocate(t *testing.T) {
+	p := NewPool(3, 64)
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(1000, func() {
+		f, _ := p.Get(ctx)
+		p.Put(f)
+	}); n != 0 {
+		t.Errorf("Pool Get+Put: %v allocations per frame", n)
+	}
+	for _, bufferLen := range []int{0, 1, 4} {
+		opts := WriterOptions{BufferLen: bufferLen}
+		pool := NewPool(opts.PoolSize(), 64)
+		sink := &discardSink{}
+		w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := testing.AllocsPerRun(1000, func() {
+			f, err := w.Frame(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Send(f); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if _, err := w.Close(true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("buffer len %d: Frame+Send: %v allocations per frame", bufferLen, n)
+		}
+	}
+}
+
+type discardSink struct{ n atomic.Int64 }
+
+func (s *discardSink) WriteFrame([]float32) error { s.n.Add(1); return nil }
+func (s *discardSink) Flush() error               { return nil }
+func (s *discardSink) Close(bool, string) error   { return nil }
+
+// produce runs the producer side: n frames numbered 1..n in frame[0].
+func produce(w *Writer, n int) error {
+	for i := 1; i <= n; i++ {
+		f, err := w.Frame(context.Background())
+		if err != nil {
+			return err
+		}
+		f[0] = float32(i)
+		if err := w.Send(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestBackpressureBoundsFramesInFlight(t *testing.T) {
+	for _, bufferLen := range []int{1, 2, 4} {
+		opts := WriterOptions{BufferLen: bufferLen, FlushEvery: 3}
+		pool := NewPool(opts.PoolSize(), 16)
+		sink := &memSink{delay: 5 * time.Millisecond}
+		sink.inFlight = func() int { return int(pool.out.Load()) }
+		w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withDeadline(t, 20*time.Second, func() {
+			if err := produce(w, 30); err != nil {
+				t.Error(err)
+			}
+		})
+		st, err := w.Close(true, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const readbackSlots = 2
+		if sink.maxFlight > bufferLen+readbackSlots+1 || pool.MaxOut() > pool.Size() {
+			t.Errorf("buffer len %d: %d frames in flight (pool max out %d of %d)", bufferLen, sink.maxFlight, pool.MaxOut(), pool.Size())
+		}
+		if st.PoolWait < 10*time.Millisecond {
+			t.Errorf("buffer len %d: producer waited %v on a slow sink: no backpressure", bufferLen, st.PoolWait)
+		}
+		if st.Frames != 30 || len(sink.firsts) != 30 || sink.flushes != 10 || st.Flushes != 10 {
+			t.Errorf("stored %d/%d frames with %d flushes, want 30 and 10", st.Frames, len(sink.firsts), sink.flushes)
+		}
+		if st.QueueMax > bufferLen {
+			t.Errorf("queue held %d frames, bound %d", st.QueueMax, bufferLen)
+		}
+		for i, v := range sink.firsts {
+			if v != float32(i+1) {
+				t.Fatalf("frame %d stored as %v: out of order", i+1, v)
+			}
+		}
+		if !sink.closed || !sink.completed {
+			t.Error("sink not closed as completed")
+		}
+	}
+}
+
+func TestFailingSinkStopsPromptly(t *testing.T) {
+	for _, bufferLen := range []int{0, 1, 4} {
+		before := runtime.NumGoroutine()
+		opts := WriterOptions{BufferLen: bufferLen}
+		pool := NewPool(opts.PoolSize(), 16)
+		sink := &memSink{failAt: 5, delay: time.Millisecond}
+		w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sendErr error
+		var sent int
+		withDeadline(t, 10*time.Second, func() {
+			for i := 1; i <= 1000; i++ {
+				f, err := w.Frame(context.Background())
+				if err == nil {
+					f[0] = float32(i)
+					err = w.Send(f)
+				}
+				if err != nil {
+					sendErr, sent = err, i
+					return
+				}
+			}
+		})
+		if !errors.Is(sendErr, errDiskFull) {
+			t.Fatalf("buffer len %d: producer got %v, want the sink's error", bufferLen, sendErr)
+		}
+		// The error reaches the producer within the frames already in flight.
+		if sent > 5+opts.PoolSize()+1 {
+			t.Errorf("buffer len %d: producer went on for %d frames after the failure at 5", bufferLen, sent-5)
+		}
+		var closeErr error
+		withDeadline(t, 10*time.Second, func() { _, closeErr = w.Close(true, "") })
+		if !errors.Is(closeErr, errDiskFull) {
+			t.Errorf("Close returned %v", closeErr)
+		}
+		if !sink.closed || sink.completed || sink.reason == "" {
+			t.Errorf("sink closed=%v completed=%v reason=%q after a failure", sink.closed, sink.completed, sink.reason)
+		}
+		if len(sink.firsts) != 4 {
+			t.Errorf("stored %d frames before the failure, want 4", len(sink.firsts))
+		}
+		if pool.out.Load() != 0 {
+			t.Errorf("%d frames never returned to the pool", pool.out.Load())
+		}
+		waitGoroutines(t, before)
+	}
+}
+
+func waitGoroutines(t *testing.T, want int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if runtime.NumGoroutine() <= want {
+			return
+		}
+	}
+	t.Errorf("%d goroutines left behind", runtime.NumGoroutine()-want)
+}
+
+func TestOpenFailureStartsNothing(t *testing.T) {
+	before := runtime.NumGoroutine()
+	_, err := StartWriter(func() (Sink, error) { return nil, errDiskFull }, NewPool(3, 4), WriterOptions{BufferLen: 1})
+	if !errors.Is(err, errDiskFull) {
+		t.Fatalf("StartWriter: %v", err)
+	}
+	waitGoroutines(t, before)
+}
+
+func TestCancelledProducerDoesNotHang(t *testing.T) {
+	opts := WriterOptions{BufferLen: 1}
+	pool := NewPool(opts.PoolSize(), 4)
+	block := make(chan struct{})
+	sink := &blockingSink{release: block}
+	w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var got error
+	withDeadline(t, 10*time.Second, func() {
+		for {
+			f, err := w.Frame(ctx)
+			if err != nil {
+				got = err
+				return
+			}
+			w.Send(f)
+		}
+	})
+	if !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("Frame on a stalled pipeline: %v", got)
+	}
+	close(block)
+	withDeadline(t, 10*time.Second, func() { w.Close(false, "cancelled") })
+}
+
+type blockingSink struct{ release chan struct{} }
+
+func (s *blockingSink) WriteFrame([]float32) error { <-s.release; return nil }
+func (s *blockingSink) Flush() error               { return nil }
+func (s *blockingSink) Close(bool, string) error   { return nil }
+
+// TestFilesIdenticalAcrossBufferLens writes the same frames through every
+// pipeline shape: the files hold identical images, compressed or not.
+func TestFilesIdenticalAcrossBufferLens(t *testing.T) {
+	p := testParams(17, 23, 12)
+	frames := randomFrames(12, p.Cells(), 42)
+	// Smooth frames too, which deflate actually shrinks.
+	for i := 6; i < 12; i++ {
+		for j := range frames[i] {
+			frames[i][j] = float32(j%23) / 23
+		}
+	}
+	var reference [][]float32
+	for _, c := range []struct{ bufferLen, level, workers int }{
+		{0, 0, 0}, {1, 0, 0}, {4, 0, 0}, {0, 3, 0}, {1, 3, 0}, {1, 3, 1}, {4, 3, 2}, {2, 9, 3},
+	} {
+		path := filepath.Join(t.TempDir(), "x.h5")
+		opts := WriterOptions{BufferLen: c.bufferLen, Workers: c.workers, FlushEvery: 5}
+		pool := NewPool(opts.PoolSize(), p.Cells())
+		w, err := StartWriter(func() (Sink, error) {
+			return Create(path, p, nil, Options{CompressionLevel: c.level})
+		}, pool, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fr := range frames {
+			f, err := w.Frame(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(f, fr)
+			if err := w.Send(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := w.Close(true, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.level > 0 && c.workers > 0 && st.StoredBytes >= st.Bytes {
+			t.Errorf("%+v: stored %d bytes for %d raw: nothing compressed", c, st.StoredBytes, st.Bytes)
+		}
+		got := readAll(t, path)
+		if reference == nil {
+			reference = got
+			for i := range frames {
+				if !equalBits(got[i], frames[i]) {
+					t.Fatalf("%+v: image %d differs from what was sent", c, i)
+				}
+			}
+			continue
+		}
+		for i := range reference {
+			if !equalBits(got[i], reference[i]) {
+				t.Errorf("%+v: image %d differs from the synchronous raw file", c, i)
+			}
+		}
+	}
+}
+
+func readAll(t *testing.T, path string) [][]float32 {
+	t.Helper()
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n, rows, cols := r.Shape()
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = make([]float32, rows*cols)
+		if err := r.ReadFrame(i, out[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func equalBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
