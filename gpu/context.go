@@ -29,6 +29,9 @@ type Limits struct {
 	MaxWorkGroupSize        [2]int
 	MaxWorkGroupCount       [2]int
 	MaxSSBOSize             int64
+	// BufferStorage says glBufferStorage is there (GL 4.4 or
+	// ARB_buffer_storage): readback buffers can stay mapped.
+	BufferStorage bool
 }
 
 // Context owns a GL context and the OS thread it is current on.
@@ -107,10 +110,22 @@ func (c *Context) initGL(platform string, debug bool) error {
 	var ssbo int64
 	gl.GetInteger64v(gl.MAX_SHADER_STORAGE_BLOCK_SIZE, &ssbo)
 	c.limits.MaxSSBOSize = ssbo
+	c.limits.BufferStorage = major > 4 || minor >= 4 || hasExtension("GL_ARB_buffer_storage")
 	if debug {
 		enableDebugOutput()
 	}
 	return nil
+}
+
+func hasExtension(name string) bool {
+	var n int32
+	gl.GetIntegerv(gl.NUM_EXTENSIONS, &n)
+	for i := range uint32(n) {
+		if gl.GoStr(gl.GetStringi(gl.EXTENSIONS, i)) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func glString(name uint32) string {

@@ -111,7 +111,7 @@ func TestMatchesReference(t *testing.T) {
 			if g.rows == 1 { // the course's seed is empty on one row
 				init.V[20], init.U[20] = 1, 0
 			}
-			s, err := NewSimulator(c, p, g.wg, init)
+			s, err := NewSimulator(c, p, Config{WorkGroup: g.wg}, init)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,10 +162,10 @@ func TestSimulatorRejects(t *testing.T) {
 	c := newTestContext(t)
 	p := sim.Defaults()
 	p.Rows, p.Cols = 8, 8
-	if _, err := NewSimulator(c, p, WorkGroup{16, 16}, sim.InitialState(9, 8)); err == nil {
+	if _, err := NewSimulator(c, p, Config{}, sim.InitialState(9, 8)); err == nil {
 		t.Error("a 9×8 initial state was accepted for an 8×8 grid")
 	}
-	s, err := NewSimulator(c, p, WorkGroup{16, 16}, sim.InitialState(8, 8))
+	s, err := NewSimulator(c, p, Config{}, sim.InitialState(8, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func BenchmarkStep(b *testing.B) {
 		b.Run(sizeName(n), func(b *testing.B) {
 			p := sim.Defaults()
 			p.Rows, p.Cols = n, n
-			s, err := NewSimulator(c, p, DefaultWorkGroup, sim.InitialState(n, n))
+			s, err := NewSimulator(c, p, Config{}, sim.InitialState(n, n))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -224,5 +224,116 @@ func TestNoContextErrorListsRoutes(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("error %q lacks %q", out, want)
 		}
+	}
+}
+
+// TestReadbackRing runs the overlapped pipeline pattern (queue a copy after
+// each image, complete the oldest when the ring is full) and checks every
+// image against the reference, for several ring sizes, mapped both ways.
+func TestReadbackRing(t *testing.T) {
+	c := newTestContext(t)
+	if !c.Limits().BufferStorage {
+		t.Log("no ARB_buffer_storage: only per-read mapping is exercised")
+	}
+	p := sim.Defaults()
+	p.Rows, p.Cols, p.Boundary = 20, 36, sim.Neumann
+	const images, steps = 7, 30
+	init := sim.InitialState(p.Rows, p.Cols)
+	ref := sim.NewReference(p, init)
+	var want [][]float32
+	for range images {
+		ref.Step(steps)
+		want = append(want, append([]float32(nil), ref.State().V...))
+	}
+	for _, slots := range []int{1, 2, 3, 8} {
+		for _, noPersistent := range []bool{false, true} {
+			s, err := NewSimulator(c, p, Config{ReadbackSlots: slots, NoPersistentMap: noPersistent}, init)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]float32, p.Cells())
+			next := 0
+			complete := func() {
+				step, err := s.CompleteReadback(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if step != int64((next+1)*steps) {
+					t.Fatalf("slots %d: readback %d taken at step %d, want %d", slots, next, step, (next+1)*steps)
+				}
+				if d, at := maxAbsDiff(got, want[next]); d > 1e-5 {
+					t.Fatalf("slots %d persistent %v: image %d differs by %g at %d", slots, !noPersistent, next, d, at)
+				}
+				next++
+			}
+			for range images {
+				if err := s.Step(steps); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.QueueReadback(); err != nil {
+					t.Fatal(err)
+				}
+				if s.PendingReadbacks() == slots {
+					complete()
+				}
+			}
+			for s.PendingReadbacks() > 0 {
+				complete()
+			}
+			if next != images {
+				t.Fatalf("slots %d: %d images read back, want %d", slots, next, images)
+			}
+			for range slots {
+				if err := s.QueueReadback(); err != nil {
+					t.Fatalf("slots %d: queue into a free slot: %v", slots, err)
+				}
+			}
+			if err := s.QueueReadback(); err == nil {
+				t.Errorf("slots %d: queue into a full ring succeeded", slots)
+			}
+			if _, err := s.CompleteReadback(make([]float32, 3)); err == nil {
+				t.Error("readback into 3 floats accepted")
+			}
+			s.Release()
+		}
+	}
+}
+
+// BenchmarkReadback compares ways of bringing V back per image at 256²:
+// none (steps only), a blocking glGetBufferSubData, and the fenced ring
+// with persistent or per-read mapping.
+func BenchmarkReadback(b *testing.B) {
+	c := newTestContext(b)
+	p := sim.Defaults()
+	p.Rows, p.Cols = 256, 256
+	dst := make([]float32, p.Cells())
+	for _, mode := range []string{"none", "get-buffer-sub-data", "ring-persistent", "ring-mapped"} {
+		b.Run(mode, func(b *testing.B) {
+			s, err := NewSimulator(c, p, Config{NoPersistentMap: mode == "ring-mapped"}, sim.InitialState(p.Rows, p.Cols))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Release()
+			s.Step(1)
+			s.Finish()
+			b.ResetTimer()
+			for b.Loop() {
+				s.Step(1)
+				switch mode {
+				case "get-buffer-sub-data":
+					s.ReadV(dst)
+				case "ring-persistent", "ring-mapped":
+					s.QueueReadback()
+					if s.PendingReadbacks() == s.ReadbackSlots() {
+						s.CompleteReadback(dst)
+					}
+				}
+			}
+			for s.PendingReadbacks() > 0 {
+				s.CompleteReadback(dst)
+			}
+			s.Finish()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+		})
 	}
 }

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
@@ -26,11 +27,39 @@ type Simulator struct {
 	cur    int
 	steps  int64
 	groups [2]uint32
+	ring   *readbackRing
 }
 
-// NewSimulator compiles the step shader for p's boundary and work group wg
-// and uploads the initial state init (which must be p.Rows×p.Cols).
-func NewSimulator(ctx *Context, p sim.Params, wg WorkGroup, init *sim.State) (*Simulator, error) {
+// Config holds the simulator's tuning, which does not change results.
+type Config struct {
+	// WorkGroup is the compute work-group size (DefaultWorkGroup when zero).
+	WorkGroup WorkGroup
+	// ReadbackSlots is the number of staging buffers in the readback ring
+	// (DefaultReadbackSlots when 0). 1 waits for each copy at once; 2 or
+	// more overlap the copy of an image with the next image's steps.
+	ReadbackSlots int
+	// NoPersistentMap maps readback buffers per read even where they could
+	// stay mapped (for comparisons).
+	NoPersistentMap bool
+}
+
+// DefaultReadbackSlots overlaps one readback with the next image's steps.
+const DefaultReadbackSlots = 2
+
+// NewSimulator compiles the step shader for p's boundary and cfg's work
+// group and uploads the initial state init (which must be p.Rows×p.Cols).
+func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Simulator, error) {
+	wg := cfg.WorkGroup
+	if wg == (WorkGroup{}) {
+		wg = DefaultWorkGroup
+	}
+	slots := cfg.ReadbackSlots
+	if slots == 0 {
+		slots = DefaultReadbackSlots
+	}
+	if slots < 0 {
+		return nil, fmt.Errorf("gpu: %d readback slots: want at least 1", slots)
+	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
@@ -60,7 +89,8 @@ func NewSimulator(ctx *Context, p sim.Params, wg WorkGroup, init *sim.State) (*S
 	}
 	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}}
 	var buildErr error
-	if err := ctx.Call(func() { buildErr = s.build(src, init) }); err != nil {
+	persistent := lim.BufferStorage && !cfg.NoPersistentMap
+	if err := ctx.Call(func() { buildErr = s.build(src, init, slots, persistent) }); err != nil {
 		return nil, err
 	}
 	if buildErr != nil {
@@ -70,7 +100,7 @@ func NewSimulator(ctx *Context, p sim.Params, wg WorkGroup, init *sim.State) (*S
 }
 
 // build runs on the GL thread; on failure it releases what it made.
-func (s *Simulator) build(src string, init *sim.State) error {
+func (s *Simulator) build(src string, init *sim.State, slots int, persistent bool) error {
 	prog, err := compileCompute(shaders.GrayScott, src)
 	if err != nil {
 		return err
@@ -96,6 +126,10 @@ func (s *Simulator) build(src string, init *sim.State) error {
 	if e := gl.GetError(); e != gl.NO_ERROR {
 		s.releaseGL()
 		return fmt.Errorf("gpu: allocating 4 buffers of %d bytes: GL error 0x%X", size, e)
+	}
+	if s.ring, err = newReadbackRing(slots, size, persistent); err != nil {
+		s.releaseGL()
+		return err
 	}
 	s.upload(init)
 	return nil
@@ -190,6 +224,45 @@ func (s *Simulator) read(dst []float32, u bool) error {
 	return nil
 }
 
+// QueueReadback starts copying the current V into the next readback slot
+// on the GPU and returns without waiting. It fails when every slot is
+// pending: complete one first.
+func (s *Simulator) QueueReadback() error {
+	if s.ring.pending == len(s.ring.slots) {
+		return fmt.Errorf("gpu: all %d readback slots are pending", len(s.ring.slots))
+	}
+	step := s.steps
+	return s.ctx.Call(func() { s.ring.queue(s.v[s.cur], step) })
+}
+
+// PendingReadbacks returns how many queued readbacks are not yet completed.
+func (s *Simulator) PendingReadbacks() int { return s.ring.pending }
+
+// ReadbackSlots returns the size of the readback ring.
+func (s *Simulator) ReadbackSlots() int { return len(s.ring.slots) }
+
+// CompleteReadback waits until the oldest queued readback has arrived,
+// copies it into dst (Rows·Cols floats; not retained) and returns the step
+// count it was taken at. Steps queued after it keep running meanwhile.
+func (s *Simulator) CompleteReadback(dst []float32) (int64, error) {
+	if len(dst) != s.params.Cells() {
+		return 0, fmt.Errorf("gpu: readback into %d floats, grid has %d cells", len(dst), s.params.Cells())
+	}
+	if s.ring.pending == 0 {
+		return 0, fmt.Errorf("gpu: no readback is pending")
+	}
+	var step int64
+	var err error
+	if cerr := s.ctx.Call(func() { step, err = s.ring.complete(dst) }); cerr != nil {
+		return 0, cerr
+	}
+	return step, err
+}
+
+// ReadbackWait returns the total time spent waiting for readback fences:
+// the part of the transfers that did not overlap other work.
+func (s *Simulator) ReadbackWait() time.Duration { return s.ring.waited }
+
 // Finish blocks until the GPU has run everything queued (for timing).
 func (s *Simulator) Finish() error { return s.ctx.Call(func() { gl.Finish() }) }
 
@@ -202,6 +275,10 @@ func (s *Simulator) Release() {
 }
 
 func (s *Simulator) releaseGL() {
+	if s.ring != nil {
+		s.ring.release()
+		s.ring = nil
+	}
 	gl.DeleteBuffers(2, &s.u[0])
 	gl.DeleteBuffers(2, &s.v[0])
 	s.prog.release()

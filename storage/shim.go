@@ -20,12 +20,23 @@ static herr_t gs_set_shuffle(hid_t dcpl) { return H5Pset_shuffle(dcpl); }
 
 static hsize_t gs_unlimited(void) { return H5S_UNLIMITED; }
 
-// gs_replace_attr deletes name on loc when it exists, then creates it as a
-// scalar of type t and writes *v.
+// gs_replace_attr writes *v (of memory type t) to the scalar attribute
+// name on loc: in place when it exists (cheap enough for every flush, and
+// no file space is lost), else created. An existing attribute that cannot
+// take the value is deleted and created anew.
 static herr_t gs_replace_attr(hid_t loc, const char *name, hid_t t, const void *v) {
 	htri_t exists = H5Aexists(loc, name);
 	if (exists < 0) return -1;
-	if (exists > 0 && H5Adelete(loc, name) < 0) return -1;
+	if (exists > 0) {
+		hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+		if (a >= 0) {
+			herr_t err = H5Awrite(a, t, v);
+			H5Aclose(a);
+			if (err >= 0) return 0;
+		}
+		H5Eclear2(H5E_DEFAULT);
+		if (H5Adelete(loc, name) < 0) return -1;
+	}
 	hid_t space = H5Screate(H5S_SCALAR);
 	if (space < 0) return -1;
 	hid_t a = H5Acreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT);

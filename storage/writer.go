@@ -210,6 +210,10 @@ func (w *Writer) Send(frame []float32) error {
 	}
 }
 
+// Recycle returns a frame from Frame that will not be sent (its producer
+// failed to fill it).
+func (w *Writer) Recycle(frame []float32) { w.pool.Put(frame) }
+
 // store writes one frame to the sink and flushes on schedule; errors become
 // sticky. It runs on the goroutine that owns the sink.
 func (w *Writer) store(frame []float32) {

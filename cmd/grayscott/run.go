@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -31,6 +31,11 @@ type runConfig struct {
 	eglPlatform string
 	quiet       bool
 	verbose     bool
+
+	bufferLen       int
+	readbackSlots   int
+	flushEvery      int
+	compressWorkers int
 }
 
 const runUsage = `Usage: grayscott run [flags]
@@ -61,6 +66,10 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	boundary := fs.String("boundary", d.Boundary.String(), "what the stencil reads outside the grid: zero, periodic or neumann")
 	compression := fs.Int("compression-level", 0, "deflate level 1..9 with shuffle; 0 stores raw chunks")
 	force := fs.Bool("force", false, "overwrite an existing output file")
+	bufferLen := fs.Int("storage-buffer-len", 1, "images queued between GPU and writer; 0 writes synchronously")
+	slots := fs.Int("readback-slots", gpu.DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
+	flushEvery := fs.Int("flush-every", 0, "flush and fsync the file every N images (0 = only at the end)")
+	workers := fs.Int("compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
 	wg := fs.String("workgroup", gpu.DefaultWorkGroup.String(), "compute work-group size XxY")
 	platform := fs.String("egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
@@ -91,6 +100,15 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	if err != nil {
 		return nil, usagef("--workgroup %s: want XxY with positive sizes and X·Y ≤ %d", *wg, gpu.MaxInvocations)
 	}
+	for _, c := range []struct {
+		flag string
+		v    int
+		min  int
+	}{{"storage-buffer-len", *bufferLen, 0}, {"readback-slots", *slots, 1}, {"flush-every", *flushEvery, 0}, {"compress-workers", *workers, 0}} {
+		if c.v < c.min {
+			return nil, usagef("--%s %d: must be at least %d", c.flag, c.v, c.min)
+		}
+	}
 	switch *platform {
 	case "auto", "device", "surfaceless":
 	default:
@@ -100,7 +118,8 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		return nil, usagef("--output %s: %v", *output, err)
 	}
 	return &runConfig{params: p, output: *output, force: *force, compression: *compression,
-		workGroup: w, eglPlatform: *platform, quiet: *quiet, verbose: *verbose}, nil
+		workGroup: w, eglPlatform: *platform, quiet: *quiet, verbose: *verbose,
+		bufferLen: *bufferLen, readbackSlots: *slots, flushEvery: *flushEvery, compressWorkers: *workers}, nil
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
@@ -120,38 +139,18 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sum, err := simulate(ctx, cfg, log)
-	if sum != nil {
-		log.Info("run finished", sum.logArgs()...)
+	st, err := simulate(ctx, cfg, log)
+	if st != nil && !cfg.quiet {
+		printSummary(stderr, st)
 	}
 	return err
 }
 
-// summary is what a run did.
-type summary struct {
-	Images    int
-	Steps     int64
-	Cells     int
-	Bytes     int64
-	Wall      time.Duration
-	Renderer  string
-	Output    string
-	Completed bool
-}
-
-func (s *summary) logArgs() []any {
-	sec := s.Wall.Seconds()
-	return []any{"images", s.Images, "output", s.Output, "completed", s.Completed,
-		"wall", s.Wall.Round(time.Millisecond),
-		"steps_per_s", math.Round(float64(s.Steps) / sec),
-		"cell_updates_per_s", fmt.Sprintf("%.3g", float64(s.Steps)*float64(s.Cells)/sec),
-		"MB_written", fmt.Sprintf("%.1f", float64(s.Bytes)/1e6),
-		"renderer", s.Renderer}
-}
-
-// simulate runs the GPU loop and writes every image. When ctx is cancelled
-// it stops after the image in progress and closes the file as incomplete.
-func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger) (*summary, error) {
+// simulate runs the whole data path: GPU steps and readbacks, the pool,
+// the bounded queue and the HDF5 writer. When ctx is cancelled it stops
+// starting images, stores those already computed and closes the file as
+// incomplete.
+func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger) (*runStats, error) {
 	p := cfg.params
 	glctx, err := gpu.NewHeadless(gpu.Options{Debug: cfg.verbose, Platform: cfg.eglPlatform})
 	if err != nil {
@@ -161,13 +160,14 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger) (*summary, 
 	info := glctx.Info()
 	log.Debug("OpenGL", "vendor", info.Vendor, "renderer", info.Renderer, "version", info.Version, "platform", info.Platform)
 
-	s, err := gpu.NewSimulator(glctx, p, cfg.workGroup, sim.InitialState(p.Rows, p.Cols))
+	s, err := gpu.NewSimulator(glctx, p, gpu.Config{WorkGroup: cfg.workGroup, ReadbackSlots: cfg.readbackSlots},
+		sim.InitialState(p.Rows, p.Cols))
 	if err != nil {
 		return nil, err
 	}
 	defer s.Release()
 
-	f, err := storage.Create(cfg.output, p, []storage.Attr{
+	attrs := []storage.Attr{
 		{Name: "program", Value: "grayscott"},
 		{Name: "program_version", Value: Version()},
 		{Name: "gl_vendor", Value: info.Vendor},
@@ -175,41 +175,30 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger) (*summary, 
 		{Name: "gl_version", Value: info.Version},
 		{Name: "gl_platform", Value: info.Platform},
 		{Name: "workgroup", Value: cfg.workGroup.String()},
-	}, storage.Options{CompressionLevel: cfg.compression, Force: cfg.force})
+	}
+	opts := storage.WriterOptions{BufferLen: cfg.bufferLen, FlushEvery: cfg.flushEvery, Workers: cfg.compressWorkers}
+	pool := storage.NewPool(opts.PoolSize(), p.Cells())
+	w, err := storage.StartWriter(func() (storage.Sink, error) {
+		return storage.Create(cfg.output, p, attrs, storage.Options{CompressionLevel: cfg.compression, Force: cfg.force})
+	}, pool, opts)
 	if err != nil {
 		return nil, err
 	}
-	sum := &summary{Cells: p.Cells(), Renderer: info.Renderer, Output: cfg.output}
 	start := time.Now()
-	frame := make([]float32, p.Cells())
-	runErr := func() error {
-		for i := range p.Images {
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted after %d of %d images", i, p.Images)
-			}
-			if err := s.Step(p.StepsPerImage); err != nil {
-				return err
-			}
-			if err := s.ReadV(frame); err != nil {
-				return err
-			}
-			if err := f.WriteFrame(frame); err != nil {
-				return err
-			}
-			sum.Images++
-			sum.Steps += int64(p.StepsPerImage)
-			sum.Bytes += int64(len(frame) * 4)
-		}
-		return nil
-	}()
-	sum.Wall = time.Since(start)
-	sum.Completed = runErr == nil
+	sent, runErr := produce(ctx, s, w, p.Images, p.StepsPerImage)
 	reason := ""
 	if runErr != nil {
 		reason = runErr.Error()
+		if ctx.Err() != nil {
+			reason = "interrupted: " + context.Cause(ctx).Error()
+		}
 	}
-	if err := f.Close(sum.Completed, reason); err != nil && runErr == nil {
-		runErr = err
+	st, werr := w.Close(runErr == nil, reason)
+	if runErr == nil || (ctx.Err() != nil && werr != nil) {
+		runErr = werr
 	}
-	return sum, runErr
+	rs := &runStats{Stats: st, Images: st.Frames, Steps: int64(sent) * int64(p.StepsPerImage), Cells: p.Cells(),
+		Wall: time.Since(start), ReadbackWait: s.ReadbackWait(), Renderer: info.Renderer, Output: cfg.output,
+		Completed: runErr == nil}
+	return rs, runErr
 }

@@ -1,0 +1,136 @@
+package gpu
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+)
+
+// readbackRing is a ring of staging buffers that V is copied into on the
+// GPU, each copy followed by a fence. The CPU reads a slot only once its
+// fence has signalled, so the copy of image i overlaps the steps of image
+// i+1 instead of stalling the pipeline. Slots are persistently mapped when
+// the driver has ARB_buffer_storage (GL 4.4), else mapped per read.
+type readbackRing struct {
+	slots      []readbackSlot
+	head       int // next slot to fill
+	pending    int // filled slots not yet read, oldest at head-pending
+	bytes      int
+	persistent bool
+	waited     time.Duration // time spent waiting for fences
+}
+
+type readbackSlot struct {
+	buf    uint32
+	mapped unsafe.Pointer // persistent mapping, or nil
+	fence  uintptr
+	step   int64
+}
+
+// newReadbackRing makes k slots of size bytes each. GL thread.
+func newReadbackRing(k, size int, persistent bool) (*readbackRing, error) {
+	r := &readbackRing{slots: make([]readbackSlot, k), bytes: size, persistent: persistent}
+	for i := range r.slots {
+		s := &r.slots[i]
+		gl.GenBuffers(1, &s.buf)
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, s.buf)
+		if persistent {
+			flags := uint32(gl.MAP_READ_BIT | gl.MAP_PERSISTENT_BIT | gl.MAP_COHERENT_BIT)
+			gl.BufferStorage(gl.COPY_WRITE_BUFFER, size, nil, flags)
+			s.mapped = gl.MapBufferRange(gl.COPY_WRITE_BUFFER, 0, size, flags)
+			if s.mapped == nil {
+				gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+				r.release()
+				return nil, fmt.Errorf("gpu: persistent map of a %d-byte readback buffer failed: GL error 0x%X", size, gl.GetError())
+			}
+		} else {
+			gl.BufferData(gl.COPY_WRITE_BUFFER, size, nil, gl.STREAM_READ)
+		}
+	}
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		r.release()
+		return nil, fmt.Errorf("gpu: allocating %d readback buffers of %d bytes: GL error 0x%X", k, size, e)
+	}
+	return r, nil
+}
+
+// queue copies src into the next slot and fences it. GL thread; the ring
+// must not be full.
+func (r *readbackRing) queue(src uint32, step int64) {
+	s := &r.slots[r.head]
+	// Shader writes to src must land before the copy reads it.
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, src)
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, s.buf)
+	gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 0, r.bytes)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+	s.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	s.step = step
+	// Submit now, so the GPU works while the CPU does other things.
+	gl.Flush()
+	r.head = (r.head + 1) % len(r.slots)
+	r.pending++
+}
+
+// complete waits for the oldest slot's fence and copies it into dst. GL thread.
+func (r *readbackRing) complete(dst []float32) (int64, error) {
+	s := &r.slots[(r.head-r.pending+len(r.slots))%len(r.slots)]
+	start := time.Now()
+	for {
+		// Flushing on the first wait only; a second of timeout per round
+		// keeps the loop responsive on very slow devices.
+		res := gl.ClientWaitSync(s.fence, gl.SYNC_FLUSH_COMMANDS_BIT, uint64(time.Second))
+		if res == gl.ALREADY_SIGNALED || res == gl.CONDITION_SATISFIED {
+			break
+		}
+		if res == gl.WAIT_FAILED {
+			return 0, fmt.Errorf("gpu: waiting for a readback fence failed: GL error 0x%X", gl.GetError())
+		}
+	}
+	r.waited += time.Since(start)
+	gl.DeleteSync(s.fence)
+	s.fence = 0
+	r.pending--
+	n := len(dst)
+	if s.mapped != nil {
+		copy(dst, unsafe.Slice((*float32)(s.mapped), n))
+		return s.step, nil
+	}
+	gl.BindBuffer(gl.COPY_READ_BUFFER, s.buf)
+	defer gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	p := gl.MapBufferRange(gl.COPY_READ_BUFFER, 0, r.bytes, gl.MAP_READ_BIT)
+	if p == nil {
+		return 0, fmt.Errorf("gpu: mapping a readback buffer failed: GL error 0x%X", gl.GetError())
+	}
+	copy(dst, unsafe.Slice((*float32)(p), n))
+	if !gl.UnmapBuffer(gl.COPY_READ_BUFFER) {
+		return 0, fmt.Errorf("gpu: a readback buffer was corrupted while mapped (glUnmapBuffer returned false)")
+	}
+	return s.step, nil
+}
+
+// release deletes the buffers and fences. GL thread.
+func (r *readbackRing) release() {
+	for i := range r.slots {
+		s := &r.slots[i]
+		if s.fence != 0 {
+			gl.DeleteSync(s.fence)
+			s.fence = 0
+		}
+		if s.buf != 0 {
+			if s.mapped != nil {
+				gl.BindBuffer(gl.COPY_WRITE_BUFFER, s.buf)
+				gl.UnmapBuffer(gl.COPY_WRITE_BUFFER)
+				gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+				s.mapped = nil
+			}
+			gl.DeleteBuffers(1, &s.buf)
+			s.buf = 0
+		}
+	}
+	r.pending = 0
+}
