@@ -240,21 +240,28 @@ func TestReadbackRing(t *testing.T) {
 	const images, steps = 7, 30
 	init := sim.InitialState(p.Rows, p.Cols)
 	ref := sim.NewReference(p, init)
-	var want [][]float32
+	var want, wantU [][]float32
 	for range images {
 		ref.Step(steps)
 		want = append(want, append([]float32(nil), ref.State().V...))
+		wantU = append(wantU, append([]float32(nil), ref.State().U...))
 	}
 	for _, slots := range []int{1, 2, 3, 8} {
 		for _, noPersistent := range []bool{false, true} {
-			s, err := NewSimulator(c, p, Config{ReadbackSlots: slots, NoPersistentMap: noPersistent}, init)
+			s, err := NewSimulator(c, p, Config{ReadbackSlots: slots, NoPersistentMap: noPersistent, ReadbackU: slots%2 == 0}, init)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := make([]float32, p.Cells())
+			got, gotU := make([]float32, p.Cells()), make([]float32, p.Cells())
 			next := 0
 			complete := func() {
-				step, err := s.CompleteReadback(got)
+				var step int64
+				var err error
+				if slots%2 == 0 {
+					step, err = s.CompleteReadbackState(got, gotU)
+				} else {
+					step, err = s.CompleteReadback(got)
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -263,6 +270,11 @@ func TestReadbackRing(t *testing.T) {
 				}
 				if d, at := maxAbsDiff(got, want[next]); d > 1e-5 {
 					t.Fatalf("slots %d persistent %v: image %d differs by %g at %d", slots, !noPersistent, next, d, at)
+				}
+				if slots%2 == 0 {
+					if d, at := maxAbsDiff(gotU, wantU[next]); d > 1e-5 {
+						t.Fatalf("slots %d persistent %v: U of image %d differs by %g at %d", slots, !noPersistent, next, d, at)
+					}
 				}
 				next++
 			}

@@ -17,7 +17,8 @@ type readbackRing struct {
 	slots      []readbackSlot
 	head       int // next slot to fill
 	pending    int // filled slots not yet read, oldest at head-pending
-	bytes      int
+	bytes      int // of one field; a slot holds V, then U when withU
+	withU      bool
 	persistent bool
 	waited     time.Duration // time spent waiting for fences
 }
@@ -29,9 +30,13 @@ type readbackSlot struct {
 	step   int64
 }
 
-// newReadbackRing makes k slots of size bytes each. GL thread.
-func newReadbackRing(k, size int, persistent bool) (*readbackRing, error) {
-	r := &readbackRing{slots: make([]readbackSlot, k), bytes: size, persistent: persistent}
+// newReadbackRing makes k slots for fields of size bytes each (two fields
+// per slot when withU). GL thread.
+func newReadbackRing(k, size int, withU, persistent bool) (*readbackRing, error) {
+	r := &readbackRing{slots: make([]readbackSlot, k), bytes: size, withU: withU, persistent: persistent}
+	if withU {
+		size *= 2
+	}
 	for i := range r.slots {
 		s := &r.slots[i]
 		gl.GenBuffers(1, &s.buf)
@@ -57,15 +62,19 @@ func newReadbackRing(k, size int, persistent bool) (*readbackRing, error) {
 	return r, nil
 }
 
-// queue copies src into the next slot and fences it. GL thread; the ring
-// must not be full.
-func (r *readbackRing) queue(src uint32, step int64) {
+// queue copies v (and u when the ring keeps U) into the next slot and
+// fences it. GL thread; the ring must not be full.
+func (r *readbackRing) queue(v, u uint32, step int64) {
 	s := &r.slots[r.head]
-	// Shader writes to src must land before the copy reads it.
+	// Shader writes to the fields must land before the copy reads them.
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
-	gl.BindBuffer(gl.COPY_READ_BUFFER, src)
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, s.buf)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, v)
 	gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 0, r.bytes)
+	if r.withU {
+		gl.BindBuffer(gl.COPY_READ_BUFFER, u)
+		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, r.bytes, r.bytes)
+	}
 	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
 	s.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
@@ -76,8 +85,9 @@ func (r *readbackRing) queue(src uint32, step int64) {
 	r.pending++
 }
 
-// complete waits for the oldest slot's fence and copies it into dst. GL thread.
-func (r *readbackRing) complete(dst []float32) (int64, error) {
+// complete waits for the oldest slot's fence and copies V into dst and, when
+// dstU is not nil, U into dstU. GL thread.
+func (r *readbackRing) complete(dst, dstU []float32) (int64, error) {
 	s := &r.slots[(r.head-r.pending+len(r.slots))%len(r.slots)]
 	start := time.Now()
 	for {
@@ -96,17 +106,27 @@ func (r *readbackRing) complete(dst []float32) (int64, error) {
 	s.fence = 0
 	r.pending--
 	n := len(dst)
+	fields := func(p unsafe.Pointer) {
+		copy(dst, unsafe.Slice((*float32)(p), n))
+		if dstU != nil {
+			copy(dstU, unsafe.Slice((*float32)(unsafe.Add(p, r.bytes)), n))
+		}
+	}
 	if s.mapped != nil {
-		copy(dst, unsafe.Slice((*float32)(s.mapped), n))
+		fields(s.mapped)
 		return s.step, nil
+	}
+	size := r.bytes
+	if r.withU {
+		size *= 2
 	}
 	gl.BindBuffer(gl.COPY_READ_BUFFER, s.buf)
 	defer gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
-	p := gl.MapBufferRange(gl.COPY_READ_BUFFER, 0, r.bytes, gl.MAP_READ_BIT)
+	p := gl.MapBufferRange(gl.COPY_READ_BUFFER, 0, size, gl.MAP_READ_BIT)
 	if p == nil {
 		return 0, fmt.Errorf("gpu: mapping a readback buffer failed: GL error 0x%X", gl.GetError())
 	}
-	copy(dst, unsafe.Slice((*float32)(p), n))
+	fields(p)
 	if !gl.UnmapBuffer(gl.COPY_READ_BUFFER) {
 		return 0, fmt.Errorf("gpu: a readback buffer was corrupted while mapped (glUnmapBuffer returned false)")
 	}

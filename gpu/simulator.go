@@ -41,6 +41,10 @@ type Config struct {
 	// NoPersistentMap maps readback buffers per read even where they could
 	// stay mapped (for comparisons).
 	NoPersistentMap bool
+	// ReadbackU makes each readback carry U as well as V (one more copy on
+	// the GPU), so that any image can come with the full state for a
+	// checkpoint.
+	ReadbackU bool
 }
 
 // DefaultReadbackSlots overlaps one readback with the next image's steps.
@@ -90,7 +94,7 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}}
 	var buildErr error
 	persistent := lim.BufferStorage && !cfg.NoPersistentMap
-	if err := ctx.Call(func() { buildErr = s.build(src, init, slots, persistent) }); err != nil {
+	if err := ctx.Call(func() { buildErr = s.build(src, init, slots, cfg.ReadbackU, persistent) }); err != nil {
 		return nil, err
 	}
 	if buildErr != nil {
@@ -100,7 +104,7 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 }
 
 // build runs on the GL thread; on failure it releases what it made.
-func (s *Simulator) build(src string, init *sim.State, slots int, persistent bool) error {
+func (s *Simulator) build(src string, init *sim.State, slots int, withU, persistent bool) error {
 	prog, err := compileCompute(shaders.GrayScott, src)
 	if err != nil {
 		return err
@@ -127,7 +131,7 @@ func (s *Simulator) build(src string, init *sim.State, slots int, persistent boo
 		s.releaseGL()
 		return fmt.Errorf("gpu: allocating 4 buffers of %d bytes: GL error 0x%X", size, e)
 	}
-	if s.ring, err = newReadbackRing(slots, size, persistent); err != nil {
+	if s.ring, err = newReadbackRing(slots, size, withU, persistent); err != nil {
 		s.releaseGL()
 		return err
 	}
@@ -155,12 +159,16 @@ func (s *Simulator) WorkGroup() WorkGroup { return s.wg }
 // SetState.
 func (s *Simulator) Steps() int64 { return s.steps }
 
-// SetState replaces U and V (which must match the grid) and resets the step count.
-func (s *Simulator) SetState(st *sim.State) error {
+// SetState replaces U and V (which must match the grid) and sets the step
+// count to step. No readback may be pending.
+func (s *Simulator) SetState(st *sim.State, step int64) error {
 	if st.Rows != s.params.Rows || st.Cols != s.params.Cols {
 		return fmt.Errorf("gpu: state is %d×%d, simulator is %d×%d", st.Rows, st.Cols, s.params.Rows, s.params.Cols)
 	}
-	s.steps = 0
+	if s.ring.pending > 0 {
+		return fmt.Errorf("gpu: SetState with %d readbacks pending", s.ring.pending)
+	}
+	s.steps = step
 	return s.ctx.Call(func() { s.upload(st) })
 }
 
@@ -232,7 +240,7 @@ func (s *Simulator) QueueReadback() error {
 		return fmt.Errorf("gpu: all %d readback slots are pending", len(s.ring.slots))
 	}
 	step := s.steps
-	return s.ctx.Call(func() { s.ring.queue(s.v[s.cur], step) })
+	return s.ctx.Call(func() { s.ring.queue(s.v[s.cur], s.u[s.cur], step) })
 }
 
 // PendingReadbacks returns how many queued readbacks are not yet completed.
@@ -242,18 +250,27 @@ func (s *Simulator) PendingReadbacks() int { return s.ring.pending }
 func (s *Simulator) ReadbackSlots() int { return len(s.ring.slots) }
 
 // CompleteReadback waits until the oldest queued readback has arrived,
-// copies it into dst (Rows·Cols floats; not retained) and returns the step
+// copies V into dst (Rows·Cols floats; not retained) and returns the step
 // count it was taken at. Steps queued after it keep running meanwhile.
 func (s *Simulator) CompleteReadback(dst []float32) (int64, error) {
-	if len(dst) != s.params.Cells() {
-		return 0, fmt.Errorf("gpu: readback into %d floats, grid has %d cells", len(dst), s.params.Cells())
+	return s.CompleteReadbackState(dst, nil)
+}
+
+// CompleteReadbackState is CompleteReadback that also copies U into dstU
+// when dstU is not nil; that needs Config.ReadbackU.
+func (s *Simulator) CompleteReadbackState(dst, dstU []float32) (int64, error) {
+	if len(dst) != s.params.Cells() || (dstU != nil && len(dstU) != s.params.Cells()) {
+		return 0, fmt.Errorf("gpu: readback into %d and %d floats, grid has %d cells", len(dst), len(dstU), s.params.Cells())
+	}
+	if dstU != nil && !s.ring.withU {
+		return 0, fmt.Errorf("gpu: U requested from a readback ring made without Config.ReadbackU")
 	}
 	if s.ring.pending == 0 {
 		return 0, fmt.Errorf("gpu: no readback is pending")
 	}
 	var step int64
 	var err error
-	if cerr := s.ctx.Call(func() { step, err = s.ring.complete(dst) }); cerr != nil {
+	if cerr := s.ctx.Call(func() { step, err = s.ring.complete(dst, dstU) }); cerr != nil {
 		return 0, cerr
 	}
 	return step, err

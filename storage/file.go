@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"gonum.org/v1/hdf5"
@@ -55,12 +56,13 @@ type File struct {
 	path       string
 	file       *hdf5.File
 	root       *hdf5.Group
-	dset       *hdf5.Dataset
+	dset       int64 // /matrix, opened without a chunk cache; 0 when not open
 	rows, cols int
 	frames     int
 	memspace   *hdf5.Dataspace
 	level      int
 	syncer     *os.File // a descriptor of the same file, for fsync
+	reserve    *os.File // see makeReserve
 	closed     bool
 }
 
@@ -101,6 +103,7 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 	if opts.CompressionLevel < 0 || opts.CompressionLevel > 9 {
 		return nil, fmt.Errorf("storage: compression level %d: want 0..9", opts.CompressionLevel)
 	}
+	quiet()
 	mode := hdf5.F_ACC_EXCL
 	if opts.Force {
 		mode = hdf5.F_ACC_TRUNC
@@ -138,11 +141,28 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 	if f.memspace, err = hdf5.CreateSimpleDataspace([]uint{1, uint(p.Rows), uint(p.Cols)}, nil); err != nil {
 		return nil, hdf5Err(err, "memory dataspace")
 	}
-	if f.syncer, err = os.Open(path); err != nil {
-		return nil, fmt.Errorf("storage: opening %s for fsync: %w", path, err)
+	if f.syncer, err = openSyncer(path); err != nil {
+		return nil, err
+	}
+	f.makeReserve()
+	// On disk at once: a run killed before its first flush still leaves a
+	// file that opens, with its parameters and no images.
+	if err := f.Flush(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
+
+func openSyncer(path string) (*os.File, error) {
+	s, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("storage: opening %s for fsync: %w", path, err)
+	}
+	return s, nil
+}
+
+// Params reads back the model parameters stored in the file.
+func (f *File) Params() (sim.Params, error) { return ReadParams(f.root.ID()) }
 
 func (f *File) createDataset(level int) error {
 	space, err := hdf5.CreateSimpleDataspace(
@@ -168,10 +188,13 @@ func (f *File) createDataset(level int) error {
 			return hdf5Err(err, "deflate level %d", level)
 		}
 	}
-	if f.dset, err = f.file.CreateDatasetWith(Dataset, hdf5.T_NATIVE_FLOAT, space, dcpl); err != nil {
+	d, err := f.file.CreateDatasetWith(Dataset, hdf5.T_NATIVE_FLOAT, space, dcpl)
+	if err != nil {
 		return hdf5Err(err, "creating /%s in %s", Dataset, f.path)
 	}
-	return nil
+	d.Close()
+	f.dset, err = openDataset(f.file.ID(), Dataset)
+	return err
 }
 
 // Path returns the file's path.
@@ -194,20 +217,12 @@ func (f *File) SetAttrs(attrs ...Attr) error {
 // HDF5's filter pipeline (in-line deflate when compressing). frame is not
 // retained.
 func (f *File) WriteFrame(frame []float32) error {
+	quiet()
 	if len(frame) != f.rows*f.cols {
 		return fmt.Errorf("storage: image of %d floats, grid has %d cells", len(frame), f.rows*f.cols)
 	}
-	n := f.frames
-	if err := setExtent(f.dset.ID(), n+1, f.rows, f.cols); err != nil {
-		return fmt.Errorf("%w (%s)", err, f.path)
-	}
-	filespace := f.dset.Space()
-	defer filespace.Close()
-	if err := filespace.SelectHyperslab([]uint{uint(n), 0, 0}, nil, []uint{1, uint(f.rows), uint(f.cols)}, nil); err != nil {
-		return hdf5Err(err, "selecting image %d in %s", n, f.path)
-	}
-	if err := f.dset.WriteSubset(&frame[0], f.memspace, filespace); err != nil {
-		return hdf5Err(err, "writing image %d to %s", n, f.path)
+	if err := appendFrame(f.dset, f.memspace.ID(), f.frames, f.rows, f.cols, frame); err != nil {
+		return f.failed(err)
 	}
 	f.frames++
 	return nil
@@ -220,15 +235,47 @@ func (f *File) CompressionLevel() int { return f.level }
 // file, the shuffled and deflated bytes (see encoder); for a raw file, the
 // frame's bytes. chunk is not retained.
 func (f *File) WriteChunk(chunk []byte) error {
-	n := f.frames
-	if err := setExtent(f.dset.ID(), n+1, f.rows, f.cols); err != nil {
-		return fmt.Errorf("%w (%s)", err, f.path)
-	}
-	if err := writeChunk(f.dset.ID(), n, 0, chunk); err != nil {
-		return fmt.Errorf("%w to %s", err, f.path)
+	quiet()
+	if err := appendChunk(f.dset, f.frames, f.rows, f.cols, chunk); err != nil {
+		return f.failed(err)
 	}
 	f.frames++
 	return nil
+}
+
+// failed handles a write that failed, perhaps for want of space: the
+// reserve is given back to the file system so that closing the file, which
+// writes its metadata, can still succeed. It returns err naming the file.
+func (f *File) failed(err error) error {
+	f.releaseReserve()
+	return fmt.Errorf("%w (%s)", err, f.path)
+}
+
+// reserveBytes is held on the output's file system for the whole run and
+// given back when a write fails: room for HDF5 to write the metadata that
+// makes the file readable, even when the disk is full.
+const reserveBytes = 256 << 10
+
+// makeReserve claims reserveBytes next to path in a file that is unlinked
+// at once: no trace is left, whatever happens to the process.
+func (f *File) makeReserve() {
+	r, err := os.CreateTemp(filepath.Dir(f.path), ".grayscott-reserve-*")
+	if err != nil {
+		return // best effort: without it a full disk may cost the metadata
+	}
+	os.Remove(r.Name())
+	if err := syscall.Fallocate(int(r.Fd()), 0, 0, reserveBytes); err != nil {
+		r.Close()
+		return
+	}
+	f.reserve = r
+}
+
+func (f *File) releaseReserve() {
+	if f.reserve != nil {
+		f.reserve.Close()
+		f.reserve = nil
+	}
 }
 
 // Flush records frames_written, writes HDF5's buffers and metadata to the
@@ -239,10 +286,10 @@ func (f *File) Flush() error {
 		return err
 	}
 	if err := flush(f.file.ID()); err != nil {
-		return fmt.Errorf("%w (%s)", err, f.path)
+		return f.failed(err)
 	}
 	if err := f.syncer.Sync(); err != nil {
-		return fmt.Errorf("storage: fsync of %s: %w", f.path, err)
+		return f.failed(fmt.Errorf("storage: fsync: %w", err))
 	}
 	return nil
 }
@@ -276,13 +323,15 @@ func (f *File) closeHandles() error {
 	if f.memspace != nil {
 		keep(f.memspace.Close(), "memory dataspace")
 	}
-	if f.dset != nil {
-		keep(f.dset.Close(), "/"+Dataset)
+	if f.dset > 0 {
+		keep(closeDataset(f.dset), "/"+Dataset)
+		f.dset = 0
 	}
 	if f.root != nil {
 		keep(f.root.Close(), "root group")
 	}
 	keep(f.file.Close(), "file")
+	f.releaseReserve()
 	if f.syncer != nil {
 		// What close handed to the operating system reaches the disk too.
 		keep(f.syncer.Sync(), "file (fsync)")

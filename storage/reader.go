@@ -2,8 +2,11 @@ package storage
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/hdf5"
+
+	"grayscott/sim"
 )
 
 // Reader reads images from a file in the course's layout (ours or the
@@ -18,6 +21,7 @@ type Reader struct {
 
 // Open opens path read-only.
 func Open(path string) (_ *Reader, err error) {
+	quiet()
 	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
 	if err != nil {
 		return nil, hdf5Err(err, "opening %s", path)
@@ -68,31 +72,51 @@ func (r *Reader) ReadFrame(i int, dst []float32) error {
 
 // Int reads an integer root attribute.
 func (r *Reader) Int(name string) (int64, error) {
-	var v int64
-	return v, r.readAttr(name, &v, hdf5.T_NATIVE_INT64)
+	return r.withRoot(func(root int64) (int64, error) { return readIntAttr(root, name) })
 }
 
 // Float reads a float32 root attribute.
 func (r *Reader) Float(name string) (float32, error) {
-	var v float32
-	return v, r.readAttr(name, &v, hdf5.T_NATIVE_FLOAT)
+	v, err := r.withRoot(func(root int64) (int64, error) {
+		f, err := readFloatAttr(root, name)
+		return int64(math.Float32bits(f)), err
+	})
+	return math.Float32frombits(uint32(v)), err
 }
 
-func (r *Reader) readAttr(name string, v any, t *hdf5.Datatype) error {
+// String reads a string root attribute.
+func (r *Reader) String(name string) (string, error) {
+	var s string
+	_, err := r.withRoot(func(root int64) (int64, error) {
+		var err error
+		s, err = readStringAttr(root, name)
+		return 0, err
+	})
+	return s, err
+}
+
+// Params reads the model parameters of a file written by grayscott.
+func (r *Reader) Params() (sim.Params, error) {
+	var p sim.Params
+	_, err := r.withRoot(func(root int64) (int64, error) {
+		var err error
+		p, err = ReadParams(root)
+		return 0, err
+	})
+	return p, err
+}
+
+func (r *Reader) withRoot(f func(root int64) (int64, error)) (int64, error) {
 	root, err := r.file.OpenGroup("/")
 	if err != nil {
-		return hdf5Err(err, "opening / of %s", r.path)
+		return 0, hdf5Err(err, "opening / of %s", r.path)
 	}
 	defer root.Close()
-	a, err := root.OpenAttribute(name)
+	v, err := f(root.ID())
 	if err != nil {
-		return fmt.Errorf("storage: %s has no attribute %s", r.path, name)
+		return 0, fmt.Errorf("%w in %s", err, r.path)
 	}
-	defer a.Close()
-	if err := a.Read(v, t); err != nil {
-		return hdf5Err(err, "reading attribute %s of %s", name, r.path)
-	}
-	return nil
+	return v, nil
 }
 
 // Close releases the file.

@@ -67,12 +67,164 @@ static herr_t gs_attr_str(hid_t loc, const char *name, const char *v) {
 	return err;
 }
 
-static herr_t gs_write_chunk(hid_t dset, hsize_t frame, uint32_t filter_mask, const void *buf, size_t size) {
-	hsize_t offset[3] = {frame, 0, 0};
-	return H5Dwrite_chunk(dset, H5P_DEFAULT, filter_mask, offset, size, buf);
+static void gs_error_detail(char *buf);
+
+// gs_append extends dset to n+1 images and writes image n, from a frame
+// through the filter pipeline (chunk == NULL) or as an already filtered
+// chunk of size bytes. On failure the error is copied into errbuf (512
+// bytes) and the extent goes back to n images.
+static herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t cols,
+                        const float *frame, const void *chunk, size_t size, char *errbuf) {
+	hsize_t dims[3] = {n + 1, rows, cols};
+	hsize_t start[3] = {n, 0, 0}, count[3] = {1, rows, cols};
+	herr_t err = H5Dset_extent(dset, dims);
+	if (err >= 0) {
+		if (chunk != NULL) {
+			err = H5Dwrite_chunk(dset, H5P_DEFAULT, 0, start, size, chunk);
+		} else {
+			hid_t fs = H5Dget_space(dset);
+			err = fs < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+			if (err >= 0) err = H5Dwrite(dset, H5T_NATIVE_FLOAT, memspace, fs, H5P_DEFAULT, frame);
+			if (err < 0) gs_error_detail(errbuf); // before H5Sclose clears the stack
+			if (fs >= 0) H5Sclose(fs);
+		}
+	}
+	if (err < 0) {
+		if (errbuf[0] == 0) gs_error_detail(errbuf);
+		dims[0] = n;
+		H5Dset_extent(dset, dims);
+		H5Eclear2(H5E_DEFAULT);
+	}
+	return err;
 }
 
-static herr_t gs_flush(hid_t file) { return H5Fflush(file, H5F_SCOPE_GLOBAL); }
+// gs_attr_read_str reads a string attribute, variable or fixed length,
+// into buf (n bytes, NUL-terminated). It returns -1 when it is missing or
+// not a string.
+static herr_t gs_attr_read_str(hid_t loc, const char *name, char *buf, size_t n) {
+	buf[0] = 0;
+	hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+	if (a < 0) return -1;
+	hid_t ft = H5Aget_type(a);
+	herr_t err = -1;
+	if (H5Tget_class(ft) == H5T_STRING) {
+		if (H5Tis_variable_str(ft) > 0) {
+			hid_t mt = H5Tcopy(H5T_C_S1);
+			H5Tset_size(mt, H5T_VARIABLE);
+			H5Tset_cset(mt, H5Tget_cset(ft)); // HDF5 does not convert between ASCII and UTF-8
+			char *s = NULL;
+			err = H5Aread(a, mt, &s);
+			if (err >= 0 && s != NULL) {
+				snprintf(buf, n, "%s", s);
+				H5free_memory(s);
+			}
+			H5Tclose(mt);
+		} else {
+			size_t sz = H5Tget_size(ft);
+			char *tmp = calloc(sz + 1, 1);
+			hid_t mt = H5Tcopy(H5T_C_S1);
+			H5Tset_size(mt, sz);
+			H5Tset_cset(mt, H5Tget_cset(ft));
+			err = H5Aread(a, mt, tmp);
+			if (err >= 0) snprintf(buf, n, "%s", tmp);
+			free(tmp);
+			H5Tclose(mt);
+		}
+	}
+	H5Tclose(ft);
+	H5Aclose(a);
+	return err;
+}
+
+static herr_t gs_attr_read_num(hid_t loc, const char *name, hid_t memtype, void *dst) {
+	hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+	if (a < 0) return -1;
+	herr_t err = H5Aread(a, memtype, dst);
+	H5Aclose(a);
+	return err;
+}
+static herr_t gs_attr_read_i64(hid_t loc, const char *name, long long *dst) {
+	return gs_attr_read_num(loc, name, H5T_NATIVE_LLONG, dst);
+}
+static herr_t gs_attr_read_f32(hid_t loc, const char *name, float *dst) {
+	return gs_attr_read_num(loc, name, H5T_NATIVE_FLOAT, dst);
+}
+
+static htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
+
+// gs_checkpoint writes u and v ([rows, cols] float32 each) to /checkpoint,
+// creating the group and its datasets on first use.
+static herr_t gs_checkpoint(hid_t file, hsize_t rows, hsize_t cols, const float *u, const float *v) {
+	hid_t g;
+	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
+	if (have < 0) return -1;
+	g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (g < 0) return -1;
+	hsize_t dims[2] = {rows, cols};
+	const char *names[2] = {"u", "v"};
+	const float *data[2] = {u, v};
+	herr_t err = 0;
+	for (int i = 0; i < 2 && err >= 0; i++) {
+		hid_t d;
+		if (have) {
+			d = H5Dopen2(g, names[i], H5P_DEFAULT);
+		} else {
+			hid_t sp = H5Screate_simple(2, dims, NULL);
+			d = H5Dcreate2(g, names[i], H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+			H5Sclose(sp);
+		}
+		if (d < 0) { err = -1; break; }
+		err = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[i]);
+		H5Dclose(d);
+	}
+	H5Gclose(g);
+	return err;
+}
+
+static hid_t gs_open_group(hid_t file, const char *name) {
+	if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return -1;
+	return H5Gopen2(file, name, H5P_DEFAULT);
+}
+
+static herr_t gs_read_2d(hid_t file, const char *path, float *dst) {
+	hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+	if (d < 0) return -1;
+	herr_t err = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst);
+	H5Dclose(d);
+	return err;
+}
+
+static herr_t gs_close_group(hid_t g) { return H5Gclose(g); }
+
+// gs_open_dataset opens name without a chunk cache: every image goes to
+// the file when it is written, so a failure (a full disk) shows at that
+// image and no dirty chunks wait in memory to fail at close.
+static hid_t gs_open_dataset(hid_t file, const char *name) {
+	hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+	if (dapl < 0) return -1;
+	H5Pset_chunk_cache(dapl, 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT);
+	hid_t d = H5Dopen2(file, name, dapl);
+	H5Pclose(dapl);
+	return d;
+}
+
+static herr_t gs_dataset_dims(hid_t dset, hsize_t *dims, int max) {
+	hid_t sp = H5Dget_space(dset);
+	if (sp < 0) return -1;
+	int n = H5Sget_simple_extent_ndims(sp);
+	if (n != max) { H5Sclose(sp); return -1; }
+	herr_t err = H5Sget_simple_extent_dims(sp, dims, NULL) < 0 ? -1 : 0;
+	H5Sclose(sp);
+	return err;
+}
+
+static herr_t gs_close_dataset(hid_t d) { return H5Dclose(d); }
+
+static herr_t gs_flush(hid_t file, char *errbuf) {
+	herr_t err = H5Fflush(file, H5F_SCOPE_GLOBAL);
+	if (err < 0) gs_error_detail(errbuf);
+	return err;
+}
 
 static void gs_version(unsigned *maj, unsigned *min, unsigned *rel) { H5get_libversion(maj, min, rel); }
 
@@ -101,10 +253,16 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unsafe"
 )
 
-func init() { C.gs_quiet() }
+// quiet turns off HDF5's printing of error stacks for the calling OS
+// thread (the setting is per thread in thread-safe builds); errors are
+// returned instead. Entry points call it before their HDF5 calls.
+func quiet() { C.gs_quiet() }
+
+func init() { quiet() }
 
 // errorDetail returns the innermost message of this thread's HDF5 error
 // stack ("" when empty) and clears it. Call it right after a failed call,
@@ -120,7 +278,7 @@ func errorDetail() string {
 func hdf5Err(err error, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	if d := errorDetail(); d != "" {
-		return fmt.Errorf("storage: %s: %s", msg, d)
+		return fmt.Errorf("storage: %s: %s", msg, tidyDetail(d))
 	}
 	return fmt.Errorf("storage: %s: %w", msg, err)
 }
@@ -173,14 +331,145 @@ func writeAttr(loc int64, name string, v any) error {
 	return herr(rc, "writing attribute %s", name)
 }
 
-// writeChunk writes one already-filtered chunk (frame index frame) straight
-// to the file, bypassing HDF5's filter pipeline.
-func writeChunk(dset int64, frame int, filterMask uint32, buf []byte) error {
-	return herr(C.gs_write_chunk(C.hid_t(dset), C.hsize_t(frame), C.uint32_t(filterMask),
-		unsafe.Pointer(&buf[0]), C.size_t(len(buf))), "writing compressed chunk of image %d", frame)
+// openDataset opens a dataset of file for appending (see gs_open_dataset).
+func openDataset(file int64, name string) (int64, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	d := int64(C.gs_open_dataset(C.hid_t(file), cname))
+	if d < 0 {
+		return -1, hdf5Err(errHDF5, "opening /%s", name)
+	}
+	return d, nil
 }
 
-func flush(file int64) error { return herr(C.gs_flush(C.hid_t(file)), "flushing the file") }
+// datasetDims returns the extent of a 3-dimensional dataset.
+func datasetDims(dset int64) ([3]int, error) {
+	var dims [3]C.hsize_t
+	if C.gs_dataset_dims(C.hid_t(dset), &dims[0], 3) < 0 {
+		return [3]int{}, hdf5Err(errHDF5, "reading the shape of /%s", Dataset)
+	}
+	return [3]int{int(dims[0]), int(dims[1]), int(dims[2])}, nil
+}
+
+func closeDataset(d int64) error { return herr(C.gs_close_dataset(C.hid_t(d)), "closing /%s", Dataset) }
+
+// appendFrame writes frame as image n of dset (extending it), through
+// HDF5's filter pipeline; on failure the extent stays at n images.
+func appendFrame(dset, memspace int64, n, rows, cols int, frame []float32) error {
+	var errbuf [512]C.char
+	rc := C.gs_append(C.hid_t(dset), C.hid_t(memspace), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&frame[0])), nil, 0, &errbuf[0])
+	return detailErr(rc, &errbuf[0], "writing image %d", n)
+}
+
+// appendChunk writes one already filtered chunk as image n of dset,
+// bypassing HDF5's filter pipeline; on failure the extent stays at n.
+func appendChunk(dset int64, n, rows, cols int, chunk []byte) error {
+	var errbuf [512]C.char
+	rc := C.gs_append(C.hid_t(dset), -1, C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
+		nil, unsafe.Pointer(&chunk[0]), C.size_t(len(chunk)), &errbuf[0])
+	return detailErr(rc, &errbuf[0], "writing image %d", n)
+}
+
+// detailErr turns a failed shim call into an error carrying the HDF5
+// detail the call captured on its own thread.
+func detailErr(rc C.herr_t, errbuf *C.char, format string, args ...any) error {
+	if rc >= 0 {
+		return nil
+	}
+	msg := fmt.Sprintf(format, args...)
+	if d := C.GoString(errbuf); d != "" {
+		return fmt.Errorf("storage: %s: %s", msg, tidyDetail(d))
+	}
+	return fmt.Errorf("storage: %s: %w", msg, errHDF5)
+}
+
+// tidyDetail shortens HDF5's file-driver messages to their cause: of
+// "H5FD__sec2_write: file write failed: time = …, errno = 28, error message
+// = 'No space left on device', …" it keeps "No space left on device
+// (errno 28, in H5FD__sec2_write)".
+func tidyDetail(d string) string {
+	_, after, ok := strings.Cut(d, "error message = '")
+	if !ok {
+		return d
+	}
+	cause, _, _ := strings.Cut(after, "'")
+	errno := ""
+	if _, e, ok := strings.Cut(d, "errno = "); ok {
+		errno, _, _ = strings.Cut(e, ",")
+		errno = "errno " + errno + ", "
+	}
+	fn, _, _ := strings.Cut(d, ":")
+	return fmt.Sprintf("%s (%sin %s)", cause, errno, fn)
+}
+
+func readStringAttr(loc int64, name string) (string, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var buf [4096]C.char
+	if C.gs_attr_read_str(C.hid_t(loc), cname, &buf[0], C.size_t(len(buf))) < 0 {
+		C.H5Eclear2(C.H5E_DEFAULT)
+		return "", fmt.Errorf("storage: no string attribute %s", name)
+	}
+	return C.GoString(&buf[0]), nil
+}
+
+func readIntAttr(loc int64, name string) (int64, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var v C.longlong
+	if C.gs_attr_read_i64(C.hid_t(loc), cname, &v) < 0 {
+		C.H5Eclear2(C.H5E_DEFAULT)
+		return 0, fmt.Errorf("storage: no integer attribute %s", name)
+	}
+	return int64(v), nil
+}
+
+func readFloatAttr(loc int64, name string) (float32, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var v C.float
+	if C.gs_attr_read_f32(C.hid_t(loc), cname, &v) < 0 {
+		C.H5Eclear2(C.H5E_DEFAULT)
+		return 0, fmt.Errorf("storage: no float attribute %s", name)
+	}
+	return float32(v), nil
+}
+
+func attrExists(loc int64, name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return C.gs_attr_exists(C.hid_t(loc), cname) > 0
+}
+
+func writeCheckpoint(file int64, rows, cols int, u, v []float32) error {
+	return herr(C.gs_checkpoint(C.hid_t(file), C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&u[0])), (*C.float)(unsafe.Pointer(&v[0]))), "writing the checkpoint")
+}
+
+// openGroup opens a group of file, or returns -1 when it does not exist.
+func openGroup(file int64, name string) int64 {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	g := int64(C.gs_open_group(C.hid_t(file), cname))
+	if g < 0 {
+		C.H5Eclear2(C.H5E_DEFAULT)
+	}
+	return g
+}
+
+func closeGroup(g int64) { C.gs_close_group(C.hid_t(g)) }
+
+func read2D(file int64, path string, dst []float32) error {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return herr(C.gs_read_2d(C.hid_t(file), cpath, (*C.float)(unsafe.Pointer(&dst[0]))), "reading %s", path)
+}
+
+func flush(file int64) error {
+	var errbuf [512]C.char
+	return detailErr(C.gs_flush(C.hid_t(file), &errbuf[0]), &errbuf[0], "flushing")
+}
 
 // HDF5Version returns the linked HDF5 library's version, e.g. "1.10.8".
 func HDF5Version() string {

@@ -29,6 +29,21 @@ type ChunkSink interface {
 	WriteChunk(chunk []byte) error
 }
 
+// Checkpointer is a Sink that can save the full state with an image, so
+// that a run can resume from it. *File is a Checkpointer.
+type Checkpointer interface {
+	// WriteCheckpoint saves u and v, the state after step steps, whose V
+	// is the image just written.
+	WriteCheckpoint(u, v []float32, step int64) error
+}
+
+// item is one queued image, with U when it carries a checkpoint.
+type item struct {
+	frame []float32
+	u     []float32
+	step  int64
+}
+
 // WriterOptions shape a Writer.
 type WriterOptions struct {
 	// BufferLen bounds the queue between producer and writer goroutine.
@@ -40,6 +55,9 @@ type WriterOptions struct {
 	// compression level above 0 and BufferLen > 0; 0 leaves compression to
 	// the sink (HDF5's in-line filter).
 	Workers int
+	// Checkpoints makes a second pool of PoolSize() frames for U, handed
+	// out by StateFrame, so that images can carry checkpoints (SendState).
+	Checkpoints bool
 }
 
 // PoolSize returns how many frames a pipeline with these options uses:
@@ -59,6 +77,7 @@ type Stats struct {
 	Bytes       int64         // raw image bytes stored (4 per cell)
 	StoredBytes int64         // bytes handed to the sink after encoding (= Bytes when raw)
 	Flushes     int           // flushes during the run (not counting Close)
+	Checkpoints int           // checkpoints saved
 	PoolWait    time.Duration // time the producer was blocked waiting for a free frame
 	WriterIdle  time.Duration // time the writer goroutine waited for frames
 	WriteTime   time.Duration // time spent in the sink's writes and flushes
@@ -84,10 +103,11 @@ var ErrClosed = errors.New("storage: writer closed")
 // it (promptly: a producer blocked in Frame is woken), frames still queued
 // are returned to the pool unwritten, and Close returns it.
 type Writer struct {
-	opts  WriterOptions
-	pool  *Pool
-	sink  Sink
-	queue chan []float32
+	opts      WriterOptions
+	pool      *Pool
+	statePool *Pool // U frames for checkpoints, or nil
+	sink      Sink
+	queue     chan item
 
 	mu     sync.Mutex
 	err    error
@@ -112,6 +132,9 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 		return nil, fmt.Errorf("storage: writer options %+v: none may be negative", opts)
 	}
 	w := &Writer{opts: opts, pool: pool, failed: make(chan struct{}), done: make(chan struct{})}
+	if opts.Checkpoints {
+		w.statePool = NewPool(pool.Size(), pool.Cells())
+	}
 	if opts.BufferLen == 0 {
 		sink, err := open()
 		if err != nil {
@@ -121,11 +144,12 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 		close(w.done)
 		return w, nil
 	}
-	w.queue = make(chan []float32, opts.BufferLen)
+	w.queue = make(chan item, opts.BufferLen)
 	opened := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // HDF5 calls stay on one thread
 		defer runtime.UnlockOSThread()
+		quiet()
 		defer close(w.done)
 		sink, err := open()
 		if err != nil {
@@ -162,14 +186,25 @@ func (w *Writer) fail(err error) {
 // Frame returns a free frame from the pool, blocking while none is free
 // (backpressure). It returns early with the writer's sticky error or ctx's
 // error. The frame belongs to the caller until Send.
-func (w *Writer) Frame(ctx context.Context) ([]float32, error) {
+func (w *Writer) Frame(ctx context.Context) ([]float32, error) { return w.frameFrom(ctx, w.pool) }
+
+// StateFrame returns a free frame for U (for SendState), like Frame; it
+// needs WriterOptions.Checkpoints.
+func (w *Writer) StateFrame(ctx context.Context) ([]float32, error) {
+	if w.statePool == nil {
+		return nil, errors.New("storage: StateFrame on a writer made without Checkpoints")
+	}
+	return w.frameFrom(ctx, w.statePool)
+}
+
+func (w *Writer) frameFrom(ctx context.Context, pool *Pool) ([]float32, error) {
 	if w.closed {
 		return nil, ErrClosed
 	}
 	if err := w.Err(); err != nil {
 		return nil, err
 	}
-	f, err := w.pool.get(ctx.Done(), w.failed)
+	f, err := pool.get(ctx.Done(), w.failed)
 	if err != nil {
 		if werr := w.Err(); werr != nil {
 			return nil, werr
@@ -183,18 +218,36 @@ func (w *Writer) Frame(ctx context.Context) ([]float32, error) {
 // it afterwards. Synchronous writers store it before returning. Send returns
 // the sticky error of an earlier failure, after which the frame is simply
 // recycled.
-func (w *Writer) Send(frame []float32) error {
+func (w *Writer) Send(frame []float32) error { return w.send(item{frame: frame}) }
+
+// SendState is Send for an image that carries a checkpoint: u (from
+// StateFrame) is U after step steps, frame is V. After the image, the sink
+// saves the checkpoint (when it is a Checkpointer) and flushes. Both
+// frames belong to the writer afterwards.
+func (w *Writer) SendState(frame, u []float32, step int64) error {
+	return w.send(item{frame: frame, u: u, step: step})
+}
+
+// recycle returns an item's frames to their pools.
+func (w *Writer) recycle(it item) {
+	w.pool.Put(it.frame)
+	if it.u != nil {
+		w.statePool.Put(it.u)
+	}
+}
+
+func (w *Writer) send(it item) error {
 	if w.closed {
-		w.pool.Put(frame)
+		w.recycle(it)
 		return ErrClosed
 	}
 	if err := w.Err(); err != nil {
-		w.pool.Put(frame)
+		w.recycle(it)
 		return err
 	}
 	if w.queue == nil {
-		w.store(frame)
-		w.pool.Put(frame)
+		w.store(it)
+		w.recycle(it)
 		return w.Err()
 	}
 	n := len(w.queue)
@@ -202,10 +255,10 @@ func (w *Writer) Send(frame []float32) error {
 	w.sends++
 	w.stats.QueueMax = max(w.stats.QueueMax, n)
 	select {
-	case w.queue <- frame: // never waits with a pool of opts.PoolSize() frames
+	case w.queue <- it: // never waits with a pool of opts.PoolSize() frames
 		return nil
 	case <-w.failed:
-		w.pool.Put(frame)
+		w.recycle(it)
 		return w.Err()
 	}
 }
@@ -214,14 +267,20 @@ func (w *Writer) Send(frame []float32) error {
 // failed to fill it).
 func (w *Writer) Recycle(frame []float32) { w.pool.Put(frame) }
 
-// store writes one frame to the sink and flushes on schedule; errors become
-// sticky. It runs on the goroutine that owns the sink.
-func (w *Writer) store(frame []float32) {
+// RecycleState returns a frame from StateFrame that will not be sent.
+func (w *Writer) RecycleState(u []float32) { w.statePool.Put(u) }
+
+// QueueLen returns how many images wait in the queue now, and its capacity.
+func (w *Writer) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
+
+// store writes one image to the sink, then its checkpoint and flushes on
+// schedule; errors become sticky. It runs on the goroutine that owns the sink.
+func (w *Writer) store(it item) {
 	start := time.Now()
-	err := w.sink.WriteFrame(frame)
+	err := w.sink.WriteFrame(it.frame)
 	if err == nil {
-		w.stats.StoredBytes += int64(4 * len(frame))
-		err = w.stored()
+		w.stats.StoredBytes += int64(4 * len(it.frame))
+		err = w.stored(it)
 	}
 	w.stats.WriteTime += time.Since(start)
 	if err != nil {
@@ -229,11 +288,22 @@ func (w *Writer) store(frame []float32) {
 	}
 }
 
-// stored counts a stored frame and flushes when one is due.
-func (w *Writer) stored() error {
+// stored counts a stored image, saves its checkpoint and flushes when one
+// is due: after every checkpoint, and every FlushEvery images.
+func (w *Writer) stored(it item) error {
 	w.stats.Frames++
 	w.stats.Bytes += int64(4 * w.pool.Cells())
-	if w.opts.FlushEvery > 0 && w.stats.Frames%w.opts.FlushEvery == 0 {
+	due := w.opts.FlushEvery > 0 && w.stats.Frames%w.opts.FlushEvery == 0
+	if it.u != nil {
+		if cp, ok := w.sink.(Checkpointer); ok {
+			if err := cp.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
+				return err
+			}
+			w.stats.Checkpoints++
+			due = true
+		}
+	}
+	if due {
 		w.stats.Flushes++
 		return w.sink.Flush()
 	}
@@ -249,23 +319,23 @@ func (w *Writer) drain() {
 	} else {
 		for {
 			start := time.Now()
-			frame, more := <-w.queue
+			it, more := <-w.queue
 			w.stats.WriterIdle += time.Since(start)
 			if !more {
 				break
 			}
 			if w.Err() == nil {
-				w.store(frame)
+				w.store(it)
 			}
-			w.pool.Put(frame)
+			w.recycle(it)
 		}
 	}
 	w.closeSink()
 }
 
-// encodeJob carries one frame through a worker.
+// encodeJob carries one image through a worker.
 type encodeJob struct {
-	frame []float32
+	item
 	enc   *encoder
 	chunk []byte
 	err   error
@@ -305,7 +375,7 @@ func (w *Writer) drainEncoded(cs ChunkSink) {
 		}
 		start := time.Now()
 		select {
-		case frame, more := <-in:
+		case it, more := <-in:
 			if len(pending) == 0 {
 				w.stats.WriterIdle += time.Since(start)
 			}
@@ -314,12 +384,12 @@ func (w *Writer) drainEncoded(cs ChunkSink) {
 				continue
 			}
 			if w.Err() != nil {
-				w.pool.Put(frame)
+				w.recycle(it)
 				continue
 			}
 			j := free[len(free)-1]
 			free = free[:len(free)-1]
-			j.frame = frame
+			j.item = it
 			pending = append(pending, j)
 			work <- j
 		case <-oldest:
@@ -328,8 +398,8 @@ func (w *Writer) drainEncoded(cs ChunkSink) {
 			if w.Err() == nil {
 				w.storeChunk(cs, j)
 			}
-			w.pool.Put(j.frame)
-			j.frame, j.chunk = nil, nil
+			w.recycle(j.item)
+			j.item, j.chunk = item{}, nil
 			free = append(free, j)
 		}
 	}
@@ -346,7 +416,7 @@ func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
 	err := cs.WriteChunk(j.chunk)
 	if err == nil {
 		w.stats.StoredBytes += int64(len(j.chunk))
-		err = w.stored()
+		err = w.stored(j.item)
 	}
 	w.stats.WriteTime += time.Since(start)
 	if err != nil {

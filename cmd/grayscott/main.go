@@ -79,6 +79,10 @@ func report(err error, stderr io.Writer) int {
 	if errors.As(err, &u) {
 		return exitUsage
 	}
+	var ie *interruptedError
+	if errors.As(err, &ie) {
+		return exitCodeFor(ie.sig)
+	}
 	return exitFailure
 }
 

@@ -8,73 +8,154 @@ import (
 	"grayscott/storage"
 )
 
-// produce runs the GPU side of the data path for images images of steps
-// steps each: queue the steps, queue a readback of V into the ring, and
-// once the ring is full take a frame from the pool (blocking while storage
-// is behind: backpressure), complete the oldest readback into it and send
-// it to the writer. The steps of the next image are queued before the
-// oldest readback is waited for, so transfers overlap compute.
+// pipeline is the GPU side of the data path for images [first, images) of
+// steps steps each: queue the steps, queue a readback of the fields into
+// the ring, and once the ring is full take a frame from the pool (blocking
+// while storage is behind: backpressure), complete the oldest readback into
+// it and send it to the writer. The steps of the next image are queued
+// before the oldest readback is waited for, so transfers overlap compute.
 //
-// When ctx is cancelled no new image is started; readbacks already queued
-// are still delivered, so every computed image is stored. produce returns
-// how many images it sent and the first error (ctx's error on cancellation).
-func produce(ctx context.Context, s *gpu.Simulator, w *storage.Writer, images, steps int) (int, error) {
-	sent := 0
-	deliver := func(ctx context.Context) error {
-		frame, err := w.Frame(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := s.CompleteReadback(frame); err != nil {
-			w.Recycle(frame)
-			return err
-		}
-		if err := w.Send(frame); err != nil {
-			return err
-		}
-		sent++
-		return nil
-	}
+// Every checkpointEvery-th image (when > 0) and the last image written
+// carry U as well, so that the file can be resumed from them.
+type pipeline struct {
+	sim             *gpu.Simulator
+	writer          *storage.Writer
+	first, images   int
+	steps           int
+	checkpointEvery int
+	onImage         func(done int) // after each image is handed to the writer; may be nil
+}
+
+// produce runs the loop. When ctx is cancelled no new image is started;
+// readbacks already queued are still delivered, the last with a
+// checkpoint, so every computed image is kept. It returns how many images
+// it sent and the first error (ctx's error on cancellation).
+func (pl *pipeline) produce(ctx context.Context) (int, error) {
+	next := pl.first // index of the next image to deliver
+	queued := pl.first
 	var runErr error
-	for range images {
+	for queued < pl.images {
 		if runErr = ctx.Err(); runErr != nil {
 			break
 		}
-		if runErr = s.Step(steps); runErr != nil {
+		if runErr = pl.sim.Step(pl.steps); runErr != nil {
 			break
 		}
-		if runErr = s.QueueReadback(); runErr != nil {
+		if runErr = pl.sim.QueueReadback(); runErr != nil {
 			break
 		}
-		if s.PendingReadbacks() == s.ReadbackSlots() {
-			if runErr = deliver(ctx); runErr != nil {
+		queued++
+		if pl.sim.PendingReadbacks() == pl.sim.ReadbackSlots() {
+			if runErr = pl.deliver(ctx, next, false); runErr != nil {
 				break
 			}
+			next++
 		}
 	}
 	// Images already computed are worth keeping, even after a cancellation;
 	// a writer failure still ends this at once (Frame returns its error).
-	for s.PendingReadbacks() > 0 && w.Err() == nil {
-		if err := deliver(context.Background()); err != nil {
+	for pl.sim.PendingReadbacks() > 0 && pl.writer.Err() == nil {
+		if err := pl.deliver(context.Background(), next, pl.sim.PendingReadbacks() == 1); err != nil {
 			if runErr == nil {
 				runErr = err
 			}
 			break
 		}
+		next++
 	}
-	return sent, runErr
+	return next - pl.first, runErr
 }
 
-// runStats are a run's figures, printed at its end and returned to callers
-// such as the bench command.
+// deliver moves the oldest readback, image index, into a pooled frame and
+// on to the writer, with U when a checkpoint is due or it is the last.
+func (pl *pipeline) deliver(ctx context.Context, index int, last bool) error {
+	frame, err := pl.writer.Frame(ctx)
+	if err != nil {
+		return err
+	}
+	checkpoint := last || (pl.checkpointEvery > 0 && (index+1)%pl.checkpointEvery == 0)
+	if !checkpoint {
+		if _, err := pl.sim.CompleteReadback(frame); err != nil {
+			pl.writer.Recycle(frame)
+			return err
+		}
+		err = pl.writer.Send(frame)
+	} else {
+		u, err := pl.writer.StateFrame(ctx)
+		if err != nil {
+			pl.writer.Recycle(frame)
+			return err
+		}
+		step, err := pl.sim.CompleteReadbackState(frame, u)
+		if err != nil {
+			pl.writer.Recycle(frame)
+			pl.writer.RecycleState(u)
+			return err
+		}
+		err = pl.writer.SendState(frame, u, step)
+	}
+	if err != nil {
+		return err
+	}
+	if pl.onImage != nil {
+		pl.onImage(index + 1)
+	}
+	return nil
+}
+
+// runStats are a run's figures, printed at its end, written by --json and
+// returned to callers such as the bench command.
 type runStats struct {
-	storage.Stats
-	Images       int
-	Steps        int64
-	Cells        int
-	Wall         time.Duration
-	ReadbackWait time.Duration // GL thread waiting for readback fences
-	Renderer     string
-	Output       string
-	Completed    bool
+	Output          string  `json:"output"`
+	Completed       bool    `json:"completed"`
+	StopReason      string  `json:"stop_reason,omitempty"`
+	Rows            int     `json:"rows"`
+	Cols            int     `json:"cols"`
+	StepsPerImage   int     `json:"steps_per_image"`
+	ImagesRequested int     `json:"images_requested"`
+	FirstImage      int     `json:"first_image"` // images already in the file when a resumed run started
+	Images          int     `json:"images"`      // images written by this run
+	Steps           int64   `json:"steps"`       // steps computed by this run
+	WallS           float64 `json:"wall_s"`
+	StepsPerS       float64 `json:"steps_per_s"`
+	CellUpdatesPerS float64 `json:"cell_updates_per_s"`
+	BytesWritten    int64   `json:"bytes_written"` // raw image bytes
+	StoredBytes     int64   `json:"stored_bytes"`  // after compression
+	MBPerS          float64 `json:"mb_per_s"`
+	StorageWaitS    float64 `json:"storage_wait_s"`  // GPU loop blocked waiting for a free frame
+	ReadbackWaitS   float64 `json:"readback_wait_s"` // GL thread waiting for readback fences
+	WriterIdleS     float64 `json:"writer_idle_s"`   // writer waiting for images
+	WriteS          float64 `json:"write_s"`         // writer inside HDF5 writes and flushes
+	QueueMean       float64 `json:"queue_mean"`
+	QueueMax        int     `json:"queue_max"`
+	Flushes         int     `json:"flushes"`
+	Checkpoints     int     `json:"checkpoints"`
+	BufferLen       int     `json:"storage_buffer_len"`
+	ReadbackSlots   int     `json:"readback_slots"`
+	Compression     int     `json:"compression_level"`
+	FlushEvery      int     `json:"flush_every"`
+	Renderer        string  `json:"gl_renderer"`
+	Vendor          string  `json:"gl_vendor"`
+	GLVersion       string  `json:"gl_version"`
+
+	wall time.Duration
+}
+
+func (r *runStats) fill(st storage.Stats, steps int64, readbackWait time.Duration, completed bool) {
+	r.Completed = completed
+	r.Images = st.Frames
+	r.Steps = steps
+	r.WallS = r.wall.Seconds()
+	if r.WallS > 0 {
+		r.StepsPerS = float64(steps) / r.WallS
+		r.CellUpdatesPerS = float64(steps) * float64(r.Rows*r.Cols) / r.WallS
+		r.MBPerS = float64(st.Bytes) / 1e6 / r.WallS
+	}
+	r.BytesWritten, r.StoredBytes = st.Bytes, st.StoredBytes
+	r.StorageWaitS = st.PoolWait.Seconds()
+	r.ReadbackWaitS = readbackWait.Seconds()
+	r.WriterIdleS = st.WriterIdle.Seconds()
+	r.WriteS = st.WriteTime.Seconds()
+	r.QueueMean, r.QueueMax = st.QueueMean, st.QueueMax
+	r.Flushes, r.Checkpoints = st.Flushes, st.Checkpoints
 }

@@ -148,7 +148,8 @@ func BenchmarkPipeline(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := produce(context.Background(), s, w, p.Images, p.StepsPerImage); err != nil {
+			pl := pipeline{sim: s, writer: w, images: p.Images, steps: p.StepsPerImage}
+			if _, err := pl.produce(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 			w.Close(true, "")
@@ -184,11 +185,11 @@ func BenchmarkPipeline(b *testing.B) {
 			cfg := benchConfig(b, bufferLen)
 			var wall time.Duration // the pipeline alone, without GL context creation and shader compilation
 			for b.Loop() {
-				st, err := simulate(context.Background(), cfg, log)
+				st, err := simulate(context.Background(), cfg, log, noProgress{})
 				if err != nil {
 					b.Fatal(err)
 				}
-				wall += st.Wall
+				wall += st.wall
 			}
 			b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "pipeline-ms")
 			b.ReportMetric(float64(cfg.params.Images)*float64(b.N)/wall.Seconds(), "images/s")
@@ -236,11 +237,11 @@ func BenchmarkImageOverhead(b *testing.B) {
 			workGroup: gpu.DefaultWorkGroup, eglPlatform: "auto", bufferLen: 1, readbackSlots: gpu.DefaultReadbackSlots}
 		var wall time.Duration
 		for b.Loop() {
-			st, err := simulate(context.Background(), cfg, log)
+			st, err := simulate(context.Background(), cfg, log, noProgress{})
 			if err != nil {
 				b.Fatal(err)
 			}
-			wall += st.Wall
+			wall += st.wall
 		}
 		b.ReportMetric(float64(p.Images*p.StepsPerImage*b.N)/wall.Seconds(), "steps/s")
 	})

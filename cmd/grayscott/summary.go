@@ -1,27 +1,43 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
 // printSummary writes the end-of-run figures for a person.
 func printSummary(w io.Writer, s *runStats) {
-	sec := s.Wall.Seconds()
 	state := "complete"
 	if !s.Completed {
 		state = "incomplete"
 	}
-	mb := float64(s.Bytes) / 1e6
-	fmt.Fprintf(w, "%s: %d images (%s), %.1f MB", s.Output, s.Images, state, mb)
-	if s.StoredBytes != s.Bytes && s.StoredBytes > 0 {
-		fmt.Fprintf(w, " stored in %.1f MB (%.2f×)", float64(s.StoredBytes)/1e6, float64(s.Bytes)/float64(s.StoredBytes))
+	mb := float64(s.BytesWritten) / 1e6
+	fmt.Fprintf(w, "%s: %d images written (%d of %d in the file, %s), %.1f MB", s.Output, s.Images,
+		s.FirstImage+s.Images, s.ImagesRequested, state, mb)
+	if s.StoredBytes != s.BytesWritten && s.StoredBytes > 0 {
+		fmt.Fprintf(w, " stored in %.1f MB (%.2f×)", float64(s.StoredBytes)/1e6, float64(s.BytesWritten)/float64(s.StoredBytes))
+	}
+	d := func(sec float64) time.Duration {
+		return time.Duration(sec * float64(time.Second)).Round(time.Millisecond)
 	}
 	fmt.Fprintf(w, "\n  wall %s, %.0f steps/s, %.3g cell-updates/s, %.1f MB/s to storage\n",
-		s.Wall.Round(time.Millisecond), float64(s.Steps)/sec, float64(s.Steps)*float64(s.Cells)/sec, mb/sec)
-	fmt.Fprintf(w, "  GPU blocked on storage %s (pool), readback waits %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes\n",
-		s.PoolWait.Round(time.Millisecond), s.ReadbackWait.Round(time.Millisecond), s.WriterIdle.Round(time.Millisecond),
-		s.WriteTime.Round(time.Millisecond), s.QueueMean, s.QueueMax, s.Flushes)
-	fmt.Fprintf(w, "  renderer %s\n", s.Renderer)
+		d(s.WallS), s.StepsPerS, s.CellUpdatesPerS, s.MBPerS)
+	fmt.Fprintf(w, "  GPU blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes, %d checkpoints\n",
+		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax, s.Flushes, s.Checkpoints)
+	fmt.Fprintf(w, "  GL renderer %s\n", s.Renderer)
+}
+
+// writeJSON writes the summary to path (see the README for the fields).
+func writeJSON(path string, s *runStats) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--json %s: %w", path, err)
+	}
+	return nil
 }

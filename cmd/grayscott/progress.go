@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"grayscott/storage"
+)
+
+// progress reports a run while it goes. image is called from the GPU loop
+// after each image is handed to storage, with the count of images done
+// (resumed ones included).
+type progress interface {
+	start(rs *runStats, w *storage.Writer)
+	image(done int)
+	finish()
+}
+
+type noProgress struct{}
+
+func (noProgress) start(*runStats, *storage.Writer) {}
+func (noProgress) image(int)                        {}
+func (noProgress) finish()                          {}
+
+// newProgress returns a progress bar when stderr is a terminal, else a
+// structured log line every few seconds.
+func newProgress(stderr io.Writer, log *slog.Logger) progress {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return &barProgress{out: stderr}
+	}
+	return &logProgress{log: log, every: 5 * time.Second}
+}
+
+// rates holds what both reporters show.
+type rates struct {
+	rs      *runStats
+	w       *storage.Writer
+	started time.Time
+	first   int
+}
+
+func (r *rates) begin(rs *runStats, w *storage.Writer) {
+	r.rs, r.w, r.started, r.first = rs, w, time.Now(), rs.FirstImage
+}
+
+// now returns steps/s so far, the estimated time left and the queue fill.
+func (r *rates) now(done int) (stepsPerS float64, eta time.Duration, queue string) {
+	el := time.Since(r.started)
+	ran := done - r.first
+	if ran > 0 && el > 0 {
+		stepsPerS = float64(ran*r.rs.StepsPerImage) / el.Seconds()
+		eta = time.Duration(float64(el) * float64(r.rs.ImagesRequested-done) / float64(ran)).Round(time.Second)
+	}
+	q, c := r.w.QueueLen()
+	return stepsPerS, eta, fmt.Sprintf("%d/%d", q, c)
+}
+
+type barProgress struct {
+	rates
+	out io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (p *barProgress) start(rs *runStats, w *storage.Writer) {
+	p.begin(rs, w)
+	p.bar = progressbar.NewOptions(rs.ImagesRequested,
+		progressbar.OptionSetWriter(p.out),
+		progressbar.OptionSetDescription("images"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	_ = p.bar.Set(rs.FirstImage)
+}
+
+func (p *barProgress) image(done int) {
+	sps, _, q := p.now(done)
+	p.bar.Describe(fmt.Sprintf("images  %.0f steps/s  queue %s", sps, q))
+	_ = p.bar.Set(done)
+}
+
+func (p *barProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+type logProgress struct {
+	rates
+	log   *slog.Logger
+	every time.Duration
+	mu    sync.Mutex
+	last  time.Time
+}
+
+func (p *logProgress) start(rs *runStats, w *storage.Writer) {
+	p.begin(rs, w)
+	p.last = time.Now()
+}
+
+func (p *logProgress) image(done int) {
+	if time.Since(p.last) < p.every && done < p.rs.ImagesRequested {
+		return
+	}
+	p.last = time.Now()
+	sps, eta, q := p.now(done)
+	p.log.Info("progress", "images", fmt.Sprintf("%d/%d", done, p.rs.ImagesRequested),
+		"steps_per_s", fmt.Sprintf("%.0f", sps), "eta", eta, "queue", q)
+}
+
+func (p *logProgress) finish() {}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// stopSignalCause is the cancellation cause recorded for a stop signal.
+type stopSignalCause struct{ sig os.Signal }
+
+func (c *stopSignalCause) Error() string { return "received " + signalName(c.sig) }
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// exitCodeFor is 128 + the signal number, as shells report it.
+func exitCodeFor(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return exitFailure
+}
+
+// notifyStop returns a context cancelled by the first SIGINT or SIGTERM
+// (the run then stops cleanly); a second one ends the process at once.
+// stop undoes the signal handling.
+func notifyStop(parent context.Context, stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			fmt.Fprintf(stderr, "\ngrayscott: %s: finishing the images in flight and closing the file (again to quit at once)\n", signalName(s))
+			cancel(&stopSignalCause{s})
+		case <-done:
+			return
+		}
+		select {
+		case s := <-ch:
+			fmt.Fprintf(stderr, "grayscott: %s again: quitting now; the file may need 'h5clear -s' before it opens\n", signalName(s))
+			os.Exit(exitCodeFor(s))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// stopSignal returns the signal that cancelled ctx, or nil.
+func stopSignal(ctx context.Context) os.Signal {
+	var c *stopSignalCause
+	if errors.As(context.Cause(ctx), &c) {
+		return c.sig
+	}
+	return nil
+}
+
+// interruptedError reports a run stopped by a signal; its exit status is
+// 128 + the signal number.
+type interruptedError struct {
+	sig           os.Signal
+	output        string
+	images, total int
+	cause         error // a storage error met while stopping, if any
+}
+
+func (e *interruptedError) Error() string {
+	msg := fmt.Sprintf("stopped by %s: %s holds %d of %d images; continue with: grayscott run --resume %s",
+		signalName(e.sig), e.output, e.images, e.total, e.output)
+	if e.cause != nil && !errors.Is(e.cause, context.Canceled) {
+		msg += " (while stopping: " + e.cause.Error() + ")"
+	}
+	return msg
+}

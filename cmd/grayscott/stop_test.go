@@ -1,0 +1,317 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"grayscott/storage"
+)
+
+// stopArgs is a run long enough to be stopped in the middle on llvmpipe.
+var stopArgs = []string{"-r", "48", "-c", "64", "-n", "300", "-e", "25", "--boundary", "periodic"}
+
+// referenceRun writes the uninterrupted run once per test binary.
+var referenceImages [][]float32
+
+func reference(t *testing.T) [][]float32 {
+	t.Helper()
+	if referenceImages != nil {
+		return referenceImages
+	}
+	out := filepath.Join(t.TempDir(), "reference.h5")
+	code, _, stderr := runMain(append([]string{"run", "-q", "-o", out}, stopArgs...)...)
+	requireGL(t, stderr)
+	if code != exitOK {
+		t.Fatalf("reference run: exit %d: %s", code, stderr)
+	}
+	referenceImages = readImages(t, out)
+	return referenceImages
+}
+
+// startRun starts the binary on a run and returns it with its stderr.
+func startRun(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := command(append([]string{"run", "-q"}, append(append([]string{}, stopArgs...), args...)...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+// waitExit waits for cmd with a deadline and returns its exit status.
+func waitExit(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the run did not end within 60 s; stderr:\n%s", stderr)
+		return -1
+	}
+}
+
+// checkPrefix asserts that path holds count images equal to the
+// reference's first ones, bit for bit, and returns count.
+func checkPrefix(t *testing.T, path string, ref [][]float32) int {
+	t.Helper()
+	got := readImages(t, path)
+	for i := range got {
+		if i >= len(ref) {
+			t.Fatalf("%s holds %d images, the run has %d", path, len(got), len(ref))
+		}
+		for j := range got[i] {
+			if got[i][j] != ref[i][j] {
+				t.Fatalf("%s image %d cell %d = %v, uninterrupted run %v", path, i, j, got[i][j], ref[i][j])
+			}
+		}
+	}
+	return len(got)
+}
+
+func attrInt(t *testing.T, path, name string) int64 {
+	t.Helper()
+	r, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	v, err := r.Int(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestSignalStopsCleanlyAndResumes stops runs with SIGINT or SIGTERM at
+// random moments: the file opens, holds frames_written images equal to the
+// uninterrupted run's, and --resume completes it to the identical file.
+func TestSignalStopsCleanlyAndResumes(t *testing.T) {
+	ref := reference(t)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for trial, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGINT} {
+		out := filepath.Join(t.TempDir(), fmt.Sprintf("stop%d.h5", trial))
+		extra := [][]string{{}, {"--storage-buffer-len", "3", "--flush-every", "7"}, {"--compression-level", "2"}}[trial]
+		cmd, stderr := startRun(t, append([]string{"-o", out}, extra...)...)
+		delay := time.Duration(150+rng.IntN(1200)) * time.Millisecond
+		time.Sleep(delay)
+		cmd.Process.Signal(sig)
+		code := waitExit(t, cmd, stderr)
+		requireGL(t, stderr.String())
+		if code == exitOK {
+			t.Logf("trial %d: the run finished before %s at %v", trial, sig, delay)
+			continue
+		}
+		if code != 128+int(sig) {
+			t.Fatalf("trial %d: exit %d after %v, want %d; stderr:\n%s", trial, code, sig, 128+int(sig), stderr)
+		}
+		n := checkPrefix(t, out, ref)
+		if fw := attrInt(t, out, "frames_written"); fw != int64(n) {
+			t.Errorf("trial %d: frames_written %d, /matrix holds %d", trial, fw, n)
+		}
+		if c := attrInt(t, out, "completed"); c != 0 {
+			t.Errorf("trial %d: completed = %d after a signal", trial, c)
+		}
+		if !strings.Contains(stderr.String(), "--resume "+out) {
+			t.Errorf("trial %d: stderr does not say how to resume:\n%s", trial, stderr)
+		}
+		t.Logf("trial %d: %v after %v kept %d images", trial, sig, delay, n)
+
+		code, _, errs := runMain("run", "-q", "--resume", out)
+		if code != exitOK {
+			t.Fatalf("trial %d: resume: exit %d: %s", trial, code, errs)
+		}
+		if n := checkPrefix(t, out, ref); n != len(ref) {
+			t.Errorf("trial %d: resumed file holds %d images, want %d", trial, n, len(ref))
+		}
+		if c := attrInt(t, out, "completed"); c != 1 {
+			t.Errorf("trial %d: completed = %d after resuming to the end", trial, c)
+		}
+	}
+}
+
+// TestKillLosesAtMostWhatFollowsTheLastFlush kills runs with SIGKILL:
+// after h5clear -s the file opens and every image up to the last flush is
+// there and correct; --resume then completes it.
+func TestKillLosesAtMostWhatFollowsTheLastFlush(t *testing.T) {
+	h5clear, err := exec.LookPath("h5clear")
+	if err != nil {
+		t.Skip("h5clear is not installed (Debian package hdf5-tools)")
+	}
+	ref := reference(t)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
+	for trial := range 3 {
+		out := filepath.Join(t.TempDir(), fmt.Sprintf("kill%d.h5", trial))
+		cmd, stderr := startRun(t, "-o", out, "--flush-every", "5")
+		delay := time.Duration(200+rng.IntN(1200)) * time.Millisecond
+		time.Sleep(delay)
+		cmd.Process.Kill()
+		code := waitExit(t, cmd, stderr)
+		requireGL(t, stderr.String())
+		if code == exitOK {
+			continue
+		}
+		if _, err := os.Stat(out); os.IsNotExist(err) {
+			t.Logf("trial %d: killed after %v, before the file was created", trial, delay)
+			continue
+		}
+		if b, err := exec.Command(h5clear, "-s", out).CombinedOutput(); err != nil {
+			t.Fatalf("trial %d: h5clear -s: %v: %s", trial, err, b)
+		}
+		r, err := storage.Open(out)
+		if err != nil {
+			t.Fatalf("trial %d: killed after %v, the file does not open after h5clear -s: %v", trial, delay, err)
+		}
+		flushed, _ := r.Int("frames_written")
+		r.Close()
+		n := checkPrefix(t, out, ref)
+		if int64(n) < flushed {
+			t.Errorf("trial %d: frames_written says %d images were flushed, /matrix holds %d", trial, flushed, n)
+		}
+		t.Logf("trial %d: killed after %v: %d images flushed, %d in /matrix", trial, delay, flushed, n)
+		code, _, errs := runMain("run", "-q", "--resume", out)
+		if code != exitOK {
+			t.Fatalf("trial %d: resume after kill: exit %d: %s", trial, code, errs)
+		}
+		if n := checkPrefix(t, out, ref); n != len(ref) {
+			t.Errorf("trial %d: resumed file holds %d images", trial, n)
+		}
+	}
+}
+
+func TestResumeRefusesOtherParameters(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.h5")
+	code, _, stderr := runMain("run", "-q", "-r", "16", "-c", "16", "-n", "3", "-e", "5", "-o", out)
+	requireGL(t, stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = runMain("run", "--resume", out, "-f", "0.03", "--boundary", "neumann", "-c", "16")
+	if code != exitUsage {
+		t.Fatalf("resume with other parameters: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"--feedrate 0.03 (file: 0.014)", "--boundary neumann (file: zero)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error %q does not name %q", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "nbcol") {
+		t.Errorf("error names -c although it matches the file: %q", stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--resume", filepath.Join(t.TempDir(), "none.h5")}, "no such file"},
+		{[]string{"--resume", out, "-o", "other.h5"}, "leave --output out"},
+		{[]string{"--resume", out, "--force"}, "never overwrites"},
+		{[]string{"--resume", out, "-n", "2"}, "already holds 3 images"},
+	} {
+		code, _, stderr := runMain(append([]string{"run", "-q"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	// Extending a finished run with -n continues it.
+	if code, _, stderr := runMain("run", "-q", "--resume", out, "-n", "5"); code != exitOK {
+		t.Fatalf("extending with -n 5: exit %d: %s", code, stderr)
+	}
+	if n := len(readImages(t, out)); n != 5 {
+		t.Errorf("extended file holds %d images, want 5", n)
+	}
+}
+
+// TestWriteFailure injects an I/O error at an image: exit 1 with an error
+// naming the file and the image, no hang, and the file keeps the images
+// written before it.
+func TestWriteFailure(t *testing.T) {
+	ref := reference(t)
+	for _, extra := range [][]string{{}, {"--storage-buffer-len", "0"}, {"--compression-level", "1", "--storage-buffer-len", "2"}} {
+		out := filepath.Join(t.TempDir(), "fail.h5")
+		cmd := command(append([]string{"run", "-q", "-o", out}, append(append([]string{}, stopArgs...), extra...)...)...)
+		cmd.Env = append(cmd.Env, "GRAYSCOTT_FAIL_WRITE_AT=17")
+		stderr := new(bytes.Buffer)
+		cmd.Stderr = stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		code := waitExit(t, cmd, stderr)
+		requireGL(t, stderr.String())
+		if code != exitFailure {
+			t.Fatalf("%v: exit %d, want 1; stderr:\n%s", extra, code, stderr)
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if !strings.Contains(msg, "image 17") || !strings.Contains(msg, out) || !strings.Contains(msg, "input/output error") {
+			t.Errorf("%v: error does not name the image, the file and the cause: %q", extra, msg)
+		}
+		if n := checkPrefix(t, out, ref); n != 17 {
+			t.Errorf("%v: file holds %d images after a failure at image 17", extra, n)
+		}
+	}
+}
+
+// TestDiskFull runs out of space on a small tmpfs: exit 1 with an error
+// naming the file, the image and the cause, and the file still opens with
+// the images written before.
+func TestDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root (CI runs as root); the injected-fault test covers the rest")
+	}
+	dir := t.TempDir()
+	if b, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, b)
+	}
+	defer exec.Command("umount", dir).Run()
+	ref := reference(t)
+	for i, extra := range [][]string{{}, {"--storage-buffer-len", "0", "--flush-every", "10"}} {
+		out := filepath.Join(dir, fmt.Sprintf("full%d.h5", i))
+		var code int
+		var stderr string
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			code, _, stderr = runMain(append(append([]string{"run", "-q", "-o", out}, stopArgs...), extra...)...)
+		}()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Fatal("a run on a full disk did not end within 60 s")
+		}
+		requireGL(t, stderr)
+		if code != exitFailure {
+			t.Fatalf("%v: exit %d on a full disk, want 1: %s", extra, code, stderr)
+		}
+		if !strings.Contains(stderr, out) || !strings.Contains(stderr, "image ") || !strings.Contains(strings.ToLower(stderr), "no space left") {
+			t.Errorf("%v: error does not name the file, the image and the cause: %q", extra, stderr)
+		}
+		n := checkPrefix(t, out, ref)
+		if n == 0 || n >= len(ref) {
+			t.Errorf("%v: %d images kept on a 1 MiB disk", extra, n)
+		}
+		t.Logf("%v: %d images kept; error: %s", extra, n, strings.TrimSpace(stderr))
+		os.Remove(out)
+	}
+}
