@@ -16,6 +16,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"grayscott/cmd/grayscott/internal/runflags"
 )
 
 // Exit statuses.
@@ -27,11 +29,9 @@ const (
 
 // usageError is bad input: its message is printed on one line and the
 // process exits with exitUsage.
-type usageError struct{ msg string }
+type usageError = runflags.UsageError
 
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+var usagef = runflags.Usagef
 
 func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
 

@@ -8,18 +8,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
+	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
 	"grayscott/sim"
 	"grayscott/storage"
 )
 
-var errHelp = errors.New("help shown")
+var errHelp = runflags.ErrHelp
 
 // runConfig is everything "grayscott run" needs, parsed and validated.
 type runConfig struct {
@@ -40,117 +38,32 @@ type runConfig struct {
 	compressWorkers int
 }
 
-const runUsage = `Usage: grayscott run [flags]
-       grayscott run --resume FILE [flags]
-
-Simulates Gray-Scott reaction-diffusion on the GPU and writes image i = V after
-(i+1)·nbextrastep steps to /matrix of an HDF5 file, float32 [images, rows, cols].
-
-Ctrl-C (or SIGTERM) stops cleanly: the images computed so far are written, the
-file is closed with completed = 0, and --resume continues it later. A second
-Ctrl-C quits at once. Exit status: 0 done, 1 failed, 2 bad input, 130 after
-SIGINT, 143 after SIGTERM.
-
-Flags:
-`
-
-// modelFlags are the flags that define a run's results: resuming a file
-// with any of them set to another value than the file's is refused.
-var modelFlags = []string{"nbrow", "nbcol", "nbextrastep", "feedrate", "killrate", "deltat", "du", "dv", "boundary", "compression-level"}
-
-// parseRunFlags parses and validates the flags of "grayscott run". Every
-// error is a *usageError naming the flag and the value. It reads an
-// existing file for --resume but does no GPU work.
+// parseRunFlags parses and validates the flags of "grayscott run" (see
+// runflags), then checks the files they name. Every error is a usage
+// error naming the flag and the value. It reads an existing file for
+// --resume but does no GPU work.
 func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
-	d := sim.Defaults()
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(io.Discard)
-	rows := fs.IntP("nbrow", "r", d.Rows, "grid rows")
-	cols := fs.IntP("nbcol", "c", d.Cols, "grid columns")
-	images := fs.IntP("nbimage", "n", d.Images, "images to write (with --resume: the new total)")
-	steps := fs.IntP("nbextrastep", "e", d.StepsPerImage, "simulation steps between images")
-	output := fs.StringP("output", "o", "output.h5", "output HDF5 file")
-	feed := fs.Float32P("feedrate", "f", d.Feed, "feed rate F")
-	kill := fs.Float32P("killrate", "k", d.Kill, "kill rate k")
-	dt := fs.Float32P("deltat", "t", d.DeltaT, "time step (stable while dt·max(du,dv) ≤ 0.5)")
-	du := fs.Float32("du", d.DiffU, "diffusion rate of U")
-	dv := fs.Float32("dv", d.DiffV, "diffusion rate of V")
-	boundary := fs.String("boundary", d.Boundary.String(), "what the stencil reads outside the grid: zero, periodic or neumann")
-	compression := fs.Int("compression-level", 0, "deflate level 1..9 with shuffle; 0 stores raw chunks")
-	force := fs.Bool("force", false, "overwrite an existing output file")
-	resume := fs.String("resume", "", "continue FILE from its last checkpoint, appending images")
-	bufferLen := fs.Int("storage-buffer-len", 1, "images queued between GPU and writer; 0 writes synchronously")
-	slots := fs.Int("readback-slots", gpu.DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
-	flushEvery := fs.Int("flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
-	workers := fs.Int("compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
-	wg := fs.String("workgroup", gpu.DefaultWorkGroup.String(), "compute work-group size XxY")
-	platform := fs.String("egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
-	jsonPath := fs.String("json", "", "write the end-of-run summary as JSON to FILE")
-	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors (no progress, no summary)")
-	verbose := fs.BoolP("verbose", "v", false, "log GL details and debug messages")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, runUsage+fs.FlagUsages())
-			return nil, errHelp
-		}
-		return nil, usagef("run: %v", err)
-	}
-	if fs.NArg() > 0 {
-		return nil, usagef("run: unexpected argument %q", fs.Arg(0))
-	}
-	b, err := sim.ParseBoundary(*boundary)
+	f, err := runflags.Parse(args, stdout)
 	if err != nil {
-		return nil, usagef("--boundary %s: want zero, periodic or neumann", *boundary)
+		return nil, err
 	}
-	p := sim.Params{Rows: *rows, Cols: *cols, Images: *images, StepsPerImage: *steps,
-		Feed: *feed, Kill: *kill, DeltaT: *dt, DiffU: *du, DiffV: *dv, Boundary: b}
-	if err := p.Validate(); err != nil {
-		return nil, usagef("%v", err)
-	}
-	if *compression < 0 || *compression > 9 {
-		return nil, usagef("--compression-level %d: want 0 (none) to 9", *compression)
-	}
-	w, err := gpu.ParseWorkGroup(*wg)
-	if err != nil {
-		return nil, usagef("--workgroup %s: want XxY with positive sizes and X·Y ≤ %d", *wg, gpu.MaxInvocations)
-	}
-	for _, c := range []struct {
-		flag string
-		v    int
-		min  int
-	}{{"storage-buffer-len", *bufferLen, 0}, {"readback-slots", *slots, 1}, {"flush-every", *flushEvery, 0}, {"compress-workers", *workers, 0}} {
-		if c.v < c.min {
-			return nil, usagef("--%s %d: must be at least %d", c.flag, c.v, c.min)
+	if f.JSON != "" {
+		if _, err := os.Stat(filepath.Dir(f.JSON)); err != nil {
+			return nil, usagef("--json %s: folder %s does not exist", f.JSON, filepath.Dir(f.JSON))
 		}
 	}
-	switch *platform {
-	case "auto", "device", "surfaceless":
-	default:
-		return nil, usagef("--egl-platform %s: want auto, device or surfaceless", *platform)
-	}
-	if *jsonPath != "" {
-		if _, err := os.Stat(filepath.Dir(*jsonPath)); err != nil {
-			return nil, usagef("--json %s: folder %s does not exist", *jsonPath, filepath.Dir(*jsonPath))
-		}
-	}
-	cfg := &runConfig{params: p, output: *output, force: *force, compression: *compression,
-		workGroup: w, eglPlatform: *platform, quiet: *quiet, verbose: *verbose, jsonPath: *jsonPath,
-		bufferLen: *bufferLen, readbackSlots: *slots, flushEvery: *flushEvery, compressWorkers: *workers}
-	if *resume != "" {
-		if fs.Changed("output") && *output != *resume {
-			return nil, usagef("--output %s: --resume %s appends to that file; leave --output out", *output, *resume)
-		}
-		if fs.Changed("force") {
-			return nil, usagef("--force: --resume %s appends to the file and never overwrites it", *resume)
-		}
-		if err := resumeParams(cfg, *resume, fs); err != nil {
+	cfg := &runConfig{params: f.Params, output: f.Output, force: f.Force, compression: f.Compression,
+		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, eglPlatform: f.EGLPlatform,
+		quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
+		bufferLen: f.BufferLen, readbackSlots: f.ReadbackSlots, flushEvery: f.FlushEvery, compressWorkers: f.CompressWorkers}
+	if f.Resume != "" {
+		if err := resumeParams(cfg, f.Resume, f); err != nil {
 			return nil, err
 		}
 		return cfg, nil
 	}
-	if err := storage.CheckOutput(*output, *force); err != nil {
-		return nil, usagef("--output %s: %v", *output, err)
+	if err := storage.CheckOutput(f.Output, f.Force); err != nil {
+		return nil, usagef("--output %s: %v", f.Output, err)
 	}
 	return cfg, nil
 }
@@ -158,7 +71,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 // resumeParams takes the parameters of the file to resume and refuses
 // flags that were set to other values, naming each difference. -n may
 // raise the number of images.
-func resumeParams(cfg *runConfig, path string, fs *pflag.FlagSet) error {
+func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if err := storage.CheckOutput(path, true); err != nil {
 		return usagef("--resume %s: %v", path, err)
 	}
@@ -188,7 +101,7 @@ func resumeParams(cfg *runConfig, path string, fs *pflag.FlagSet) error {
 		"compression-level": fmt.Sprint(cfg.compression),
 	}
 	var diffs []string
-	for _, name := range modelFlags {
+	for _, name := range runflags.ModelFlags {
 		if fs.Changed(name) && given[name] != fileValues[name] {
 			diffs = append(diffs, fmt.Sprintf("--%s %s (file: %s)", name, given[name], fileValues[name]))
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"grayscott/cmd/grayscott/internal/runflags"
+	"grayscott/gpu"
 	"grayscott/sim"
 	"grayscott/storage"
 )
@@ -143,5 +145,14 @@ func TestRunMatchesReference(t *testing.T) {
 			t.Errorf("frames_written = %d", fw)
 		}
 		r.Close()
+	}
+}
+
+func TestFlagDefaultsMatchTheLibraries(t *testing.T) {
+	if runflags.DefaultReadbackSlots != gpu.DefaultReadbackSlots || runflags.DefaultWorkGroup != gpu.DefaultWorkGroup.String() ||
+		runflags.MaxInvocations != gpu.MaxInvocations {
+		t.Errorf("runflags defaults (%d slots, %s, %d) differ from gpu's (%d, %s, %d)",
+			runflags.DefaultReadbackSlots, runflags.DefaultWorkGroup, runflags.MaxInvocations,
+			gpu.DefaultReadbackSlots, gpu.DefaultWorkGroup, gpu.MaxInvocations)
 	}
 }
