@@ -74,6 +74,9 @@ func (p Params) Cells() int { return p.Rows * p.Cols }
 // |1 − 4·dt·D| ≤ 1 needs dt·D ≤ 1/2.
 const StabilityLimit = 0.5
 
+// MaxRate bounds the feed and kill rates.
+const MaxRate = 1.0
+
 // MaxCells bounds a grid so that one float32 field fits a GL buffer whose
 // size is a signed 32-bit byte count on some drivers.
 const MaxCells = (1<<31 - 1) / 4
@@ -116,6 +119,13 @@ func (p Params) Validate() error {
 	for _, c := range rates {
 		if bad := finiteNonNegative(c.v); bad != "" {
 			return &ParamError{c.flag, fmt.Sprint(c.v), bad}
+		}
+	}
+	// F and k are rates per unit time; beyond 1 the reaction term alone
+	// overshoots and the field turns to NaN within a few steps.
+	for _, c := range rates[:2] {
+		if c.v > MaxRate {
+			return &ParamError{c.flag, fmt.Sprint(c.v), fmt.Sprintf("must be at most %g (the course uses values near 0.01–0.1)", float32(MaxRate))}
 		}
 	}
 	if bad := finiteNonNegative(p.DeltaT); bad != "" {

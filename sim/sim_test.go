@@ -33,6 +33,8 @@ func TestValidate(t *testing.T) {
 		{func(p *Params) { p.Rows, p.Cols = 1<<16, 1<<16 }, "nbrow", "more than"},
 		{func(p *Params) { p.Feed = nan }, "feedrate", "NaN"},
 		{func(p *Params) { p.Kill = -1 }, "killrate", "negative"},
+		{func(p *Params) { p.Feed = 5 }, "feedrate", "at most 1"},
+		{func(p *Params) { p.Kill = 1.5 }, "killrate", "at most 1"},
 		{func(p *Params) { p.DiffU = float32(math.Inf(1)) }, "du", "finite"},
 		{func(p *Params) { p.DiffV = -0.1 }, "dv", "negative"},
 		{func(p *Params) { p.DeltaT = 0 }, "deltat", "positive"},

@@ -13,6 +13,13 @@ func SeedBounds(rows, cols int) (r0, r1, c0, c1 int) {
 	return max(7*rows/16-4, 0), max(8*rows/16-4, 0), 7 * cols / 16, 8 * cols / 16
 }
 
+// SeedEmpty reports whether the course's seed rectangle holds no cell (grids
+// of fewer than 9 rows or 2 columns): V then stays 0 everywhere.
+func SeedEmpty(rows, cols int) bool {
+	r0, r1, c0, c1 := SeedBounds(rows, cols)
+	return r1 <= r0 || c1 <= c0
+}
+
 // InitialState returns the course's initial state: u=1, v=0 everywhere
 // except in the seed rectangle (SeedBounds), where u=0, v=1.
 func InitialState(rows, cols int) *State {

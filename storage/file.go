@@ -71,6 +71,9 @@ type File struct {
 // force is false. It probes the folder by creating and removing a file, so
 // read-only mounts are caught even for root.
 func CheckOutput(path string, force bool) error {
+	if path == "" {
+		return errors.New("empty file name")
+	}
 	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -94,6 +97,16 @@ func CheckOutput(path string, force bool) error {
 	probe.Close()
 	os.Remove(probe.Name())
 	return nil
+}
+
+// FreeBytes returns the space available to this user in path's folder,
+// or -1 when it cannot be told.
+func FreeBytes(path string) int64 {
+	var st syscall.Statfs_t
+	if syscall.Statfs(filepath.Dir(path), &st) != nil {
+		return -1
+	}
+	return int64(st.Bavail) * int64(st.Bsize)
 }
 
 // Create makes the file at path with an empty /matrix for p's grid and

@@ -95,6 +95,37 @@ func (r *Reader) String(name string) (string, error) {
 	return s, err
 }
 
+// Attrs returns the root attributes (scalars: integers, floats, strings).
+// A file from the course's own tools has none.
+func (r *Reader) Attrs() ([]Attr, error) {
+	var attrs []Attr
+	_, err := r.withRoot(func(root int64) (int64, error) {
+		var err error
+		attrs, err = readAttrs(root)
+		return 0, err
+	})
+	return attrs, err
+}
+
+// StoredBytes returns the bytes /matrix takes in the file (after compression).
+func (r *Reader) StoredBytes() int64 { return storageSize(r.dset.ID()) }
+
+// Checkpoint returns the step and image count of the file's checkpoint, or
+// ok = false when it has none.
+func (r *Reader) Checkpoint() (step int64, images int, ok bool) {
+	g := openGroup(r.file.ID(), CheckpointGroup)
+	if g < 0 {
+		return 0, 0, false
+	}
+	defer closeGroup(g)
+	step, err1 := readIntAttr(g, "step")
+	n, err2 := readIntAttr(g, "images")
+	return step, int(n), err1 == nil && err2 == nil
+}
+
+// Path returns the file's path.
+func (r *Reader) Path() string { return r.path }
+
 // Params reads the model parameters of a file written by grayscott.
 func (r *Reader) Params() (sim.Params, error) {
 	var p sim.Params

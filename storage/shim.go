@@ -150,6 +150,41 @@ static herr_t gs_attr_read_f32(hid_t loc, const char *name, float *dst) {
 	return gs_attr_read_num(loc, name, H5T_NATIVE_FLOAT, dst);
 }
 
+// gs_attr_count returns the number of attributes on loc, or -1.
+static int gs_attr_count(hid_t loc) {
+	H5O_info_t info;
+	if (H5Oget_info2(loc, &info, H5O_INFO_NUM_ATTRS) < 0) return -1;
+	return (int)info.num_attrs;
+}
+
+// gs_attr_info copies the name of attribute idx into name (n bytes) and
+// returns its class: 0 integer, 1 float, 2 string, 3 other, -1 error.
+static int gs_attr_info(hid_t loc, int idx, char *name, size_t n) {
+	if (H5Aget_name_by_idx(loc, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, (hsize_t)idx, name, n, H5P_DEFAULT) < 0 &&
+	    H5Aget_name_by_idx(loc, ".", H5_INDEX_NAME, H5_ITER_INC, (hsize_t)idx, name, n, H5P_DEFAULT) < 0) {
+		return -1;
+	}
+	hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+	if (a < 0) return -1;
+	hid_t t = H5Aget_type(a);
+	hid_t sp = H5Aget_space(a);
+	int cls = 3;
+	if (H5Sget_simple_extent_npoints(sp) == 1) {
+		switch (H5Tget_class(t)) {
+		case H5T_INTEGER: cls = 0; break;
+		case H5T_FLOAT: cls = 1; break;
+		case H5T_STRING: cls = 2; break;
+		default: break;
+		}
+	}
+	H5Sclose(sp);
+	H5Tclose(t);
+	H5Aclose(a);
+	return cls;
+}
+
+static long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_size(dset); }
+
 static htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
 
 // gs_checkpoint writes u and v ([rows, cols] float32 each) to /checkpoint,
@@ -435,6 +470,43 @@ func readFloatAttr(loc int64, name string) (float32, error) {
 	}
 	return float32(v), nil
 }
+
+// readAttrs reads every scalar attribute of loc that is an integer, a
+// float or a string, in creation order where the file tracks it.
+func readAttrs(loc int64) ([]Attr, error) {
+	n := int(C.gs_attr_count(C.hid_t(loc)))
+	if n < 0 {
+		return nil, hdf5Err(errHDF5, "counting attributes")
+	}
+	var attrs []Attr
+	for i := range n {
+		var buf [256]C.char
+		cls := C.gs_attr_info(C.hid_t(loc), C.int(i), &buf[0], C.size_t(len(buf)))
+		name := C.GoString(&buf[0])
+		var v any
+		var err error
+		switch cls {
+		case 0:
+			v, err = readIntAttr(loc, name)
+		case 1:
+			var f float32
+			f, err = readFloatAttr(loc, name)
+			v = f
+		case 2:
+			v, err = readStringAttr(loc, name)
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, Attr{name, v})
+	}
+	C.H5Eclear2(C.H5E_DEFAULT)
+	return attrs, nil
+}
+
+func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset))) }
 
 func attrExists(loc int64, name string) bool {
 	cname := C.CString(name)

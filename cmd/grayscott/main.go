@@ -3,10 +3,13 @@
 //
 // Usage:
 //
-//	grayscott run [flags]     simulate and write an HDF5 file
-//	grayscott version         print the version
+//	grayscott run [flags]            simulate and write an HDF5 file
+//	grayscott render FILE.h5 -o OUT  images to PNG, GIF or MP4
+//	grayscott info FILE.h5           describe a file
+//	grayscott xdmf FILE.h5           write the ParaView sidecar
+//	grayscott version                print the version
 //
-// Run "grayscott run --help" for the flags.
+// Run "grayscott CMD --help" for the flags.
 package main
 
 import (
@@ -39,9 +42,12 @@ const topUsage = `grayscott simulates Gray-Scott reaction-diffusion on the GPU (
 compute shaders, headless through EGL) and streams V to an HDF5 file.
 
 Usage:
-  grayscott run [flags]    simulate and write the images (see grayscott run --help)
-  grayscott version        print the version
-  grayscott help           print this help
+  grayscott run [flags]               simulate and write the images (grayscott run --help)
+  grayscott render FILE.h5 -o OUT     images to PNG files, a GIF or an MP4 (grayscott render --help)
+  grayscott info FILE.h5 [--json]     parameters, shape, state and provenance of a file
+  grayscott xdmf FILE.h5              write FILE.xmf so that ParaView opens the time series
+  grayscott version                   print the version
+  grayscott help                      print this help
 
 With no GPU, Mesa's llvmpipe runs the same shaders on the CPU (slowly).
 `
@@ -56,12 +62,21 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		err = runCommand(args[1:], stdout, stderr)
+	case "render":
+		err = renderCommand(args[1:], stdout, stderr)
+	case "info":
+		err = infoCommand(args[1:], stdout)
+	case "xdmf":
+		err = xdmfCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "grayscott", Version())
 	case "help", "-h", "--help":
+		if len(args) > 1 { // "help run" is "run --help"
+			return Main([]string{args[1], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, topUsage)
 	default:
-		err = usagef("unknown command %q (want run, version or help)", args[0])
+		err = usagef("unknown command %q (want run, render, info, xdmf, version or help)", args[0])
 	}
 	return report(err, stderr)
 }

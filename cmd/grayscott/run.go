@@ -136,6 +136,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
+	warnAboutSize(cfg, log)
 	ctx, stop := notifyStop(context.Background(), stderr)
 	defer stop()
 	var prog progress = noProgress{}
@@ -144,6 +145,12 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	st, err := simulate(ctx, cfg, log, prog)
 	prog.finish()
+	if st != nil {
+		// The sidecar describes whatever the file holds, stopped or not.
+		if _, xerr := writeXDMF(cfg.output); xerr != nil {
+			log.Warn("no XDMF sidecar", "err", xerr)
+		}
+	}
 	if st != nil {
 		if !cfg.quiet {
 			printSummary(stderr, st)
@@ -158,6 +165,26 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return &interruptedError{sig: sig, output: cfg.output, images: st.Images + st.FirstImage, total: cfg.params.Images, cause: err}
 	}
 	return err
+}
+
+// warnAboutSize says what a run will write, and warns when it cannot fit
+// or cannot show anything.
+func warnAboutSize(cfg *runConfig, log *slog.Logger) {
+	p := cfg.params
+	raw := int64(p.Images) * int64(p.Cells()) * 4
+	free := storage.FreeBytes(cfg.output)
+	switch {
+	case free >= 0 && raw > free && cfg.compression == 0:
+		log.Warn("the images will not fit: the run stops when the disk is full",
+			"images_GB", fmt.Sprintf("%.2f", float64(raw)/1e9), "free_GB", fmt.Sprintf("%.2f", float64(free)/1e9))
+	case raw > 1e9:
+		log.Info("large run", "images", p.Images, "grid", fmt.Sprintf("%d×%d", p.Rows, p.Cols),
+			"raw_GB", fmt.Sprintf("%.2f", float64(raw)/1e9))
+	}
+	if sim.SeedEmpty(p.Rows, p.Cols) {
+		log.Warn("the course's seed is empty on this grid (fewer than 9 rows or 2 columns): V stays 0",
+			"rows", p.Rows, "cols", p.Cols)
+	}
 }
 
 // simulate runs the whole data path: GPU steps and readbacks, the pool,

@@ -115,7 +115,11 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 			fmt.Fprint(stdout, usage+fs.FlagUsages())
 			return nil, ErrHelp
 		}
-		return nil, Usagef("run: %v", err)
+		msg := err.Error()
+		if i := strings.Index(msg, ": strconv."); i >= 0 { // Go's parser detail says no more than "invalid"
+			msg = msg[:i]
+		}
+		return nil, Usagef("run: %s", msg)
 	}
 	if fs.NArg() > 0 {
 		return nil, Usagef("run: unexpected argument %q", fs.Arg(0))
@@ -143,6 +147,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		if c.v < c.min {
 			return nil, Usagef("--%s %d: must be at least %d", c.flag, c.v, c.min)
 		}
+	}
+	if f.Quiet && f.Verbose {
+		return nil, Usagef("--quiet and --verbose: pick one")
 	}
 	switch f.EGLPlatform {
 	case "auto", "device", "surfaceless":

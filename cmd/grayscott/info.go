@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"grayscott/storage"
+)
+
+// fileInfo is what "grayscott info" reports.
+type fileInfo struct {
+	File             string         `json:"file"`
+	Images           int            `json:"images"`
+	Rows             int            `json:"rows"`
+	Cols             int            `json:"cols"`
+	RawBytes         int64          `json:"raw_bytes"`
+	StoredBytes      int64          `json:"stored_bytes"`
+	CompressionRatio float64        `json:"compression_ratio"`
+	Completed        *bool          `json:"completed,omitempty"` // absent in files from other tools
+	CheckpointStep   *int64         `json:"checkpoint_step,omitempty"`
+	CheckpointImages *int           `json:"checkpoint_images,omitempty"`
+	Attributes       map[string]any `json:"attributes"`
+	attrOrder        []string
+}
+
+func readInfo(path string) (*fileInfo, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, usagef("info: %s: no such file", path)
+	}
+	r, err := storage.Open(path)
+	if err != nil {
+		return nil, usagef("info: %v", err)
+	}
+	defer r.Close()
+	n, rows, cols := r.Shape()
+	fi := &fileInfo{File: path, Images: n, Rows: rows, Cols: cols, RawBytes: int64(n) * int64(rows*cols) * 4,
+		StoredBytes: r.StoredBytes(), Attributes: map[string]any{}}
+	if fi.StoredBytes > 0 {
+		fi.CompressionRatio = float64(fi.RawBytes) / float64(fi.StoredBytes)
+	}
+	attrs, err := r.Attrs()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range attrs {
+		fi.Attributes[a.Name] = a.Value
+		fi.attrOrder = append(fi.attrOrder, a.Name)
+	}
+	if c, ok := fi.Attributes["completed"].(int64); ok {
+		done := c != 0
+		fi.Completed = &done
+	}
+	if step, images, ok := r.Checkpoint(); ok {
+		fi.CheckpointStep, fi.CheckpointImages = &step, &images
+	}
+	return fi, nil
+}
+
+func infoCommand(args []string, stdout io.Writer) error {
+	fs := pflag.NewFlagSet("info", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, "Usage: grayscott info FILE.h5 [--json]\n\nPrints a file's shape, parameters, completion state, compression ratio and provenance.\n\n"+fs.FlagUsages())
+			return errHelp
+		}
+		return usagef("info: %v", err)
+	}
+	if fs.NArg() != 1 {
+		return usagef("info: want one FILE.h5 (got %d arguments)", fs.NArg())
+	}
+	fi, err := readInfo(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(fi)
+	}
+	fmt.Fprintf(stdout, "%s\n  /matrix: %d images of %d×%d float32, %.1f MB raw, %.1f MB stored (ratio %.2f)\n",
+		fi.File, fi.Images, fi.Rows, fi.Cols, float64(fi.RawBytes)/1e6, float64(fi.StoredBytes)/1e6, fi.CompressionRatio)
+	switch {
+	case fi.Completed == nil:
+		fmt.Fprintln(stdout, "  no grayscott attributes (a file from another tool)")
+	case *fi.Completed:
+		fmt.Fprintln(stdout, "  complete")
+	default:
+		reason, _ := fi.Attributes["stop_reason"].(string)
+		fmt.Fprintf(stdout, "  incomplete: %s\n", reason)
+	}
+	if fi.CheckpointStep != nil {
+		fmt.Fprintf(stdout, "  checkpoint after image %d (step %d): resume with grayscott run --resume %s\n",
+			*fi.CheckpointImages, *fi.CheckpointStep, fi.File)
+	}
+	for _, name := range fi.attrOrder {
+		fmt.Fprintf(stdout, "  %-18s %v\n", name, fi.Attributes[name])
+	}
+	return nil
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"image"
+	"image/gif"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/hdf5"
+
+	"grayscott/gpu/colormap"
+	"grayscott/sim"
+	"grayscott/storage"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// referenceFile writes images of the CPU reference (no GPU needed), so
+// that the rendered pictures are exactly reproducible.
+func referenceFile(t *testing.T, images int) string {
+	t.Helper()
+	p := sim.Defaults()
+	p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = 40, 56, images, 150, sim.Periodic
+	path := filepath.Join(t.TempDir(), "ref.h5")
+	f, err := storage.Create(path, p, nil, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := sim.NewReference(p, sim.InitialState(p.Rows, p.Cols))
+	for range images {
+		ref.Step(p.StepsPerImage)
+		if err := f.WriteFrame(ref.State().V); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(true, ""); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// samePixels compares two images within a tolerance per channel.
+func samePixels(a, b image.Image, tol int) (bool, string) {
+	if a.Bounds() != b.Bounds() {
+		return false, "sizes " + a.Bounds().String() + " and " + b.Bounds().String()
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			for _, d := range []int{int(r1>>8) - int(r2>>8), int(g1>>8) - int(g2>>8), int(b1>>8) - int(b2>>8)} {
+				if d > tol || -d > tol {
+					return false, "pixel (" + strconv.Itoa(x) + "," + strconv.Itoa(y) + ")"
+				}
+			}
+		}
+	}
+	return true, ""
+}
+
+// TestRenderGolden renders the last image with each colormap and compares
+// with testdata/render_<colormap>.png (go test -run TestRenderGolden -update
+// rewrites them; look at them before committing).
+func TestRenderGolden(t *testing.T) {
+	in := referenceFile(t, 4)
+	for _, name := range colormap.Names() {
+		out := filepath.Join(t.TempDir(), name+".png")
+		code, _, stderr := runMain("render", in, "-o", out, "--colormap", name, "--scale", "2", "-q")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		golden := filepath.Join("testdata", "render_"+name+".png")
+		if *update {
+			b, _ := os.ReadFile(out)
+			if err := os.WriteFile(golden, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, want := decodePNG(t, out), decodePNG(t, golden)
+		if ok, where := samePixels(got, want, 1); !ok {
+			t.Errorf("%s: differs from %s at %s", name, golden, where)
+		}
+		if got.Bounds().Dx() != 2*56 || got.Bounds().Dy() != 2*40 {
+			t.Errorf("%s: %v, want 112×80 at --scale 2", name, got.Bounds())
+		}
+	}
+}
+
+func TestRenderGIFAndFolder(t *testing.T) {
+	in := referenceFile(t, 6)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "a.gif")
+	if code, _, stderr := runMain("render", in, "-o", out, "--colormap", "viridis", "--frames", "1::2", "-q"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gif.DecodeAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != 3 {
+		t.Errorf("GIF of frames 1::2 of 6 has %d frames, want 3", len(g.Image))
+	}
+	cm, _ := colormap.Lookup("viridis")
+	want := cm.Palette()
+	for k, m := range g.Image {
+		for i := range want {
+			if m.Palette[i] != want[i] {
+				t.Fatalf("frame %d palette entry %d = %v, viridis has %v", k, i, m.Palette[i], want[i])
+			}
+		}
+	}
+	folder := filepath.Join(dir, "pngs")
+	if code, _, stderr := runMain("render", in, "-o", folder, "--frames", "-2:", "--range", "0,0.5", "-q"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	entries, _ := os.ReadDir(folder)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "image_00004.png image_00005.png" {
+		t.Errorf("folder holds %v", names)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"render", in}, "--output is required"},
+		{[]string{"render", in, "-o", "x.png", "--frames", "0:3"}, "selects 3 images"},
+		{[]string{"render", in, "-o", "x.png", "--frames", "9"}, "selects no image"},
+		{[]string{"render", in, "-o", "x.png", "--frames", "::0"}, "step 0"},
+		{[]string{"render", in, "-o", "x.png", "--colormap", "jet"}, "unknown colormap"},
+		{[]string{"render", in, "-o", "x.png", "--range", "1,0"}, "--range 1,0"},
+		{[]string{"render", in, "-o", "x.png", "--scale", "0"}, "--scale 0"},
+		{[]string{"render", filepath.Join(dir, "none.h5"), "-o", "x.png"}, "no such file"},
+	} {
+		code, _, stderr := runMain(c.args...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+func TestRenderMP4(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg is not installed: the MP4 path cannot run here (the error for it is tested in TestRenderMP4WithoutFFmpeg)")
+	}
+	in := referenceFile(t, 5)
+	out := filepath.Join(t.TempDir(), "a.mp4")
+	if code, _, stderr := runMain("render", in, "-o", out, "-q"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if ffprobe, err := exec.LookPath("ffprobe"); err == nil {
+		b, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
+			"-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", out).Output()
+		if err != nil || strings.TrimSpace(string(b)) != "56,40,5" {
+			t.Errorf("ffprobe says %q (%v), want 56,40,5", b, err)
+		}
+	}
+}
+
+func TestRenderMP4WithoutFFmpeg(t *testing.T) {
+	in := referenceFile(t, 1)
+	t.Setenv("PATH", t.TempDir())
+	code, _, stderr := runMain("render", in, "-o", filepath.Join(t.TempDir(), "a.mp4"))
+	if code != exitUsage || !strings.Contains(stderr, "needs ffmpeg") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+}
+
+// TestCourseFile renders and describes a file as the course's tools write
+// it: /matrix alone, no attributes.
+func TestCourseFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "course.h5")
+	f, err := hdf5.CreateFile(path, hdf5.F_ACC_TRUNC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	space, _ := hdf5.CreateSimpleDataspace([]uint{3, 10, 12}, nil)
+	dcpl, _ := hdf5.NewPropList(hdf5.P_DATASET_CREATE)
+	dcpl.SetChunk([]uint{1, 10, 12})
+	d, err := f.CreateDatasetWith("matrix", hdf5.T_NATIVE_FLOAT, space, dcpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]float32, 3*10*12)
+	for i := range data {
+		data[i] = float32(i%17) / 17
+	}
+	if err := d.Write(&data[0]); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	dcpl.Close()
+	space.Close()
+	f.Close()
+
+	code, stdout, stderr := runMain("info", path, "--json")
+	if code != exitOK {
+		t.Fatalf("info: exit %d: %s", code, stderr)
+	}
+	var fi map[string]any
+	if err := json.Unmarshal([]byte(stdout), &fi); err != nil {
+		t.Fatal(err)
+	}
+	if fi["images"] != 3.0 || fi["rows"] != 10.0 || fi["cols"] != 12.0 || fi["completed"] != nil {
+		t.Errorf("info of a course file: %v", fi)
+	}
+	out := filepath.Join(t.TempDir(), "c.png")
+	if code, _, stderr := runMain("render", path, "-o", out, "-q"); code != exitOK {
+		t.Fatalf("render: exit %d: %s", code, stderr)
+	}
+	if _, err := writeXDMF(path); err != nil {
+		t.Errorf("xdmf of a course file: %v", err)
+	}
+}
+
+func TestInfoJSON(t *testing.T) {
+	in := referenceFile(t, 2)
+	code, stdout, stderr := runMain("info", in, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var fi struct {
+		File             string         `json:"file"`
+		Images           int            `json:"images"`
+		Rows             int            `json:"rows"`
+		Cols             int            `json:"cols"`
+		RawBytes         int64          `json:"raw_bytes"`
+		StoredBytes      int64          `json:"stored_bytes"`
+		CompressionRatio float64        `json:"compression_ratio"`
+		Completed        *bool          `json:"completed"`
+		Attributes       map[string]any `json:"attributes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &fi); err != nil {
+		t.Fatal(err)
+	}
+	if fi.Images != 2 || fi.Rows != 40 || fi.Cols != 56 || fi.RawBytes != 2*40*56*4 || fi.StoredBytes != fi.RawBytes ||
+		fi.CompressionRatio != 1 || fi.Completed == nil || !*fi.Completed {
+		t.Errorf("info --json: %+v", fi)
+	}
+	for _, name := range []string{"nbrow", "feedrate", "boundary", "hdf5_version", "frames_written", "created"} {
+		if _, ok := fi.Attributes[name]; !ok {
+			t.Errorf("attributes lack %s", name)
+		}
+	}
+	if fi.Attributes["boundary"] != "periodic" || fi.Attributes["nbextrastep"] != 150.0 {
+		t.Errorf("attributes: %v", fi.Attributes)
+	}
+	code, stdout, _ = runMain("info", in)
+	if code != exitOK || !strings.Contains(stdout, "2 images of 40×56") || !strings.Contains(stdout, "complete") {
+		t.Errorf("info: exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestXDMF parses the sidecar and, when ParaView's pvpython is installed,
+// loads it there.
+func TestXDMF(t *testing.T) {
+	in := referenceFile(t, 3)
+	code, _, stderr := runMain("xdmf", in)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(xdmfPath(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Grids []struct {
+			Name string `xml:"Name,attr"`
+			Time struct {
+				Value float64 `xml:"Value,attr"`
+			} `xml:"Time"`
+			Topology struct {
+				Dimensions string `xml:"Dimensions,attr"`
+			} `xml:"Topology"`
+			Attribute struct {
+				Slab struct {
+					Items []struct {
+						Dimensions string `xml:"Dimensions,attr"`
+						Format     string `xml:"Format,attr"`
+						Text       string `xml:",chardata"`
+					} `xml:"DataItem"`
+				} `xml:"DataItem"`
+			} `xml:"Attribute"`
+		} `xml:"Domain>Grid>Grid"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Grids) != 3 {
+		t.Fatalf("%d grids, want 3", len(doc.Grids))
+	}
+	for i, g := range doc.Grids {
+		items := g.Attribute.Slab.Items
+		if g.Topology.Dimensions != "40 56" || g.Time.Value != float64((i+1)*150) || len(items) != 2 ||
+			items[0].Text != strconv.Itoa(i)+" 0 0 1 1 1 1 40 56" || items[1].Text != "ref.h5:/matrix" || items[1].Format != "HDF" {
+			t.Errorf("grid %d: %+v", i, g)
+		}
+	}
+	pvpython, err := exec.LookPath("pvpython")
+	if err != nil {
+		t.Skip("pvpython is not installed (Debian package paraview): the XML was checked, ParaView was not run")
+	}
+	script := `import sys
+from paraview.simple import XDMFReader, UpdatePipeline
+r = XDMFReader(FileNames=[sys.argv[1]])
+UpdatePipeline()
+print(len(r.TimestepValues), r.GetDataInformation().GetNumberOfPoints())`
+	out, err := exec.Command(pvpython, "-c", script, xdmfPath(in)).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "3 2240") {
+		t.Errorf("pvpython: %v: %s", err, out)
+	}
+}
