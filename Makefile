@@ -6,12 +6,15 @@ RUNARGS ?= -r 512 -c 512 -n 100 -e 34 -o output.h5 --force
 # Mesa's on-disk shader cache once reported a broken shader as compiled.
 export MESA_SHADER_CACHE_DISABLE = true
 
-.PHONY: all deps build run test race bench clean
+.PHONY: all deps test-deps build run test bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
 
 # -buildvcs=auto stamps the git revision into program_version where there is one.
 build: deps
@@ -26,14 +29,14 @@ run: build
 # Everything under the race detector (the GL and HDF5 code included), with a
 # deadline so that nothing can hang. GRAYSCOTT_REQUIRE_GL=1 turns a missing
 # GL context into a failure instead of a skip.
-test: deps
+test: test-deps
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	GRAYSCOTT_REQUIRE_GL=1 $(GO) test -race -timeout 10m -count=1 ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRunFlags$$' -fuzztime 10s ./cmd/grayscott/internal/runflags
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./...
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./...
 
 clean:
 	rm -rf bin output.h5 output.xmf output-last.png

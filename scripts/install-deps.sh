@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages grayscott needs to build, run and test,
-# only when some are missing (apt-get is not run otherwise). Idempotent.
-#   scripts/install-deps.sh          build + run + test packages
-#   scripts/install-deps.sh --check  list what is missing, exit 1 if anything
+# Installs the Debian/Ubuntu packages grayscott needs, only when some are
+# missing (apt-get is not run otherwise). Idempotent.
+#   scripts/install-deps.sh               what building and running need
+#   scripts/install-deps.sh --test        and what the tests use (h5py, ffmpeg)
+#   scripts/install-deps.sh --check [--test]  list what is missing, exit 1 if anything
 set -euo pipefail
 
 packages=(
@@ -10,8 +11,18 @@ packages=(
   libhdf5-dev hdf5-tools    # HDF5 library and h5dump/h5ls/h5clear
   libegl-dev libgl-dev      # EGL and GL headers and link libraries (glvnd)
   libegl-mesa0 libgl1-mesa-dri  # Mesa's EGL driver and llvmpipe: GL 4.5 without a GPU
-  python3-h5py              # tests read the files back with h5py
 )
+check=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) check=1 ;;
+    --test) packages+=(
+      python3-h5py          # tests read the files back with h5py
+      ffmpeg                # render's MP4 output
+    ) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,7 +31,7 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ "${1:-}" = "--check" ]; then
+if [ "$check" = 1 ]; then
   if [ ${#missing[@]} -gt 0 ]; then echo "missing: ${missing[*]}"; exit 1; fi
   exit 0
 fi
