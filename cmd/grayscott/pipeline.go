@@ -15,13 +15,16 @@ import (
 // it and send it to the writer. The steps of the next image are queued
 // before the oldest readback is waited for, so transfers overlap compute.
 //
-// Every checkpointEvery-th image (when > 0) and the last image written
-// carry U as well, so that the file can be resumed from them.
+// With checkpoints (which need a Simulator with Config.ReadbackU and a
+// Writer with WriterOptions.Checkpoints), every checkpointEvery-th image
+// (when > 0) and the last image written carry U as well, so that the file
+// can be resumed from them.
 type pipeline struct {
 	sim             *gpu.Simulator
 	writer          *storage.Writer
 	first, images   int
 	steps           int
+	checkpoints     bool
 	checkpointEvery int
 	onImage         func(done int) // after each image is handed to the writer; may be nil
 }
@@ -73,7 +76,7 @@ func (pl *pipeline) deliver(ctx context.Context, index int, last bool) error {
 	if err != nil {
 		return err
 	}
-	checkpoint := last || (pl.checkpointEvery > 0 && (index+1)%pl.checkpointEvery == 0)
+	checkpoint := pl.checkpoints && (last || (pl.checkpointEvery > 0 && (index+1)%pl.checkpointEvery == 0))
 	if !checkpoint {
 		if _, err := pl.sim.CompleteReadback(frame); err != nil {
 			pl.writer.Recycle(frame)

@@ -257,7 +257,7 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 		BufferLen: cfg.bufferLen, ReadbackSlots: s.ReadbackSlots(), Compression: cfg.compression, FlushEvery: cfg.flushEvery}
 	prog.start(rs, w)
 	run := pipeline{sim: s, writer: w, first: first, images: p.Images, steps: p.StepsPerImage,
-		checkpointEvery: cfg.flushEvery, onImage: prog.image}
+		checkpoints: true, checkpointEvery: cfg.flushEvery, onImage: prog.image}
 	start := time.Now()
 	sent, runErr := run.produce(ctx)
 	reason := ""
