@@ -58,17 +58,34 @@ var ErrReleased = errors.New("gpu: context released")
 // window system needed) and starts its thread. When no route yields a
 // context the error lists each platform tried and why it failed.
 func NewHeadless(opts Options) (*Context, error) {
+	var e *egl.Context
+	return NewContext(func() (string, func(), error) {
+		var err error
+		if e, err = egl.New(egl.Options{Debug: opts.Debug, Platform: opts.Platform}); err != nil {
+			return "", nil, fmt.Errorf("gpu: %w", err)
+		}
+		return "egl " + e.Platform, e.Release, nil
+	}, egl.GetProcAddress, opts.Debug)
+}
+
+// NewContext starts a GL thread and runs makeCurrent on it: it must make a
+// GL 4.3 core context current on the calling thread and return how it did
+// (for Info.Platform) and a function that releases it, which runs on the
+// same thread at Release. getProcAddress loads the GL functions. A window
+// system's context (see gpu/window) is made this way.
+func NewContext(makeCurrent func() (platform string, release func(), err error),
+	getProcAddress func(string) unsafe.Pointer, debug bool) (*Context, error) {
 	c := &Context{}
 	th, err := newThread(func() error {
-		e, err := egl.New(egl.Options{Debug: opts.Debug, Platform: opts.Platform})
+		platform, release, err := makeCurrent()
 		if err != nil {
-			return fmt.Errorf("gpu: %w", err)
-		}
-		if err := c.initGL("egl "+e.Platform, opts.Debug); err != nil {
-			e.Release()
 			return err
 		}
-		c.release = e.Release
+		if err := c.initGL(platform, getProcAddress, debug); err != nil {
+			release()
+			return err
+		}
+		c.release = release
 		return nil
 	})
 	if err != nil {
@@ -81,8 +98,8 @@ func NewHeadless(opts Options) (*Context, error) {
 
 // initGL loads GL entry points for the current context and reads its
 // strings and limits. It runs on the GL thread.
-func (c *Context) initGL(platform string, debug bool) error {
-	if err := gl.InitWithProcAddrFunc(egl.GetProcAddress); err != nil {
+func (c *Context) initGL(platform string, getProcAddress func(string) unsafe.Pointer, debug bool) error {
+	if err := gl.InitWithProcAddrFunc(getProcAddress); err != nil {
 		return fmt.Errorf("gpu: loading GL functions: %w", err)
 	}
 	c.info = Info{

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-gl/gl/v4.3-core/gl"
+
 	"grayscott/shaders"
 	"grayscott/sim"
 )
@@ -60,7 +62,16 @@ func TestContextInfo(t *testing.T) {
 
 func TestEveryShaderCompiles(t *testing.T) {
 	c := newTestContext(t)
+	var vert, frag string
 	for _, name := range shaders.Names() {
+		switch {
+		case strings.HasSuffix(name, ".vert"):
+			vert = name
+			continue
+		case strings.HasSuffix(name, ".frag"):
+			frag = name
+			continue
+		}
 		for b := sim.Zero; b <= sim.Neumann; b++ {
 			src, err := shaders.Source(name,
 				shaders.Define{Name: "WG_X", Value: "16"}, shaders.Define{Name: "WG_Y", Value: "16"},
@@ -72,6 +83,21 @@ func TestEveryShaderCompiles(t *testing.T) {
 				t.Errorf("%s boundary %v: %v", name, b, err)
 			}
 		}
+	}
+	if vert == "" || frag == "" {
+		t.Fatalf("no vertex or fragment shader among %v", shaders.Names())
+	}
+	vs, _ := shaders.Source(vert)
+	fs, _ := shaders.Source(frag)
+	var err error
+	c.Call(func() {
+		var p uint32
+		if p, err = CompileProgram(Stage{gl.VERTEX_SHADER, vert, vs}, Stage{gl.FRAGMENT_SHADER, frag, fs}); err == nil {
+			gl.DeleteProgram(p)
+		}
+	})
+	if err != nil {
+		t.Errorf("%s + %s: %v", vert, frag, err)
 	}
 }
 

@@ -10,35 +10,63 @@ import (
 // program is a linked GL program object.
 type program uint32
 
-// compileCompute compiles and links one compute shader. Errors carry the
-// driver's info log and the name given. It runs on the GL thread.
+// Stage is one shader of a program: its GL type (gl.COMPUTE_SHADER,
+// gl.VERTEX_SHADER, gl.FRAGMENT_SHADER), a name for errors, its source.
+type Stage struct {
+	Type   uint32
+	Name   string
+	Source string
+}
+
+// compileCompute compiles and links one compute shader. GL thread.
 func compileCompute(name, src string) (program, error) {
-	sh := gl.CreateShader(gl.COMPUTE_SHADER)
-	if sh == 0 {
-		return 0, fmt.Errorf("gpu: glCreateShader failed for %s: GL error 0x%X", name, gl.GetError())
-	}
-	defer gl.DeleteShader(sh)
-	csrc, free := gl.Strs(src + "\x00")
-	length := int32(len(src))
-	gl.ShaderSource(sh, 1, csrc, &length)
-	free()
-	gl.CompileShader(sh)
-	var ok int32
-	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
-	if ok == gl.FALSE {
-		return 0, fmt.Errorf("gpu: compiling %s: %s", name, shaderLog(sh))
+	p, err := CompileProgram(Stage{gl.COMPUTE_SHADER, name, src})
+	return program(p), err
+}
+
+// CompileProgram compiles the stages and links them into a program.
+// Errors carry the driver's info log and the stage's name. It must run on
+// the GL thread (inside Context.Call).
+func CompileProgram(stages ...Stage) (uint32, error) {
+	var shaders []uint32
+	defer func() {
+		for _, sh := range shaders {
+			gl.DeleteShader(sh)
+		}
+	}()
+	for _, st := range stages {
+		sh := gl.CreateShader(st.Type)
+		if sh == 0 {
+			return 0, fmt.Errorf("gpu: glCreateShader failed for %s: GL error 0x%X", st.Name, gl.GetError())
+		}
+		shaders = append(shaders, sh)
+		csrc, free := gl.Strs(st.Source + "\x00")
+		length := int32(len(st.Source))
+		gl.ShaderSource(sh, 1, csrc, &length)
+		free()
+		gl.CompileShader(sh)
+		var ok int32
+		gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
+		if ok == gl.FALSE {
+			return 0, fmt.Errorf("gpu: compiling %s: %s", st.Name, shaderLog(sh))
+		}
 	}
 	p := gl.CreateProgram()
-	gl.AttachShader(p, sh)
+	for _, sh := range shaders {
+		gl.AttachShader(p, sh)
+	}
 	gl.LinkProgram(p)
-	gl.DetachShader(p, sh)
+	for _, sh := range shaders {
+		gl.DetachShader(p, sh)
+	}
+	var ok int32
 	gl.GetProgramiv(p, gl.LINK_STATUS, &ok)
 	if ok == gl.FALSE {
 		log := programLog(p)
 		gl.DeleteProgram(p)
-		return 0, fmt.Errorf("gpu: linking %s: %s", name, log)
+		return 0, fmt.Errorf("gpu: linking %s: %s", stages[0].Name, log)
 	}
-	return program(p), nil
+	return p, nil
 }
 
 func shaderLog(sh uint32) string {

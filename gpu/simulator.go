@@ -28,6 +28,7 @@ type Simulator struct {
 	steps  int64
 	groups [2]uint32
 	ring   *readbackRing
+	paint  program
 }
 
 // Config holds the simulator's tuning, which does not change results.
@@ -91,10 +92,22 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 	if err != nil {
 		return nil, err
 	}
+	paintSrc, err := shaders.Source(shaders.Paint,
+		shaders.Define{Name: "WG_X", Value: fmt.Sprint(wg.X)},
+		shaders.Define{Name: "WG_Y", Value: fmt.Sprint(wg.Y)})
+	if err != nil {
+		return nil, err
+	}
 	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}}
 	var buildErr error
 	persistent := lim.BufferStorage && !cfg.NoPersistentMap
-	if err := ctx.Call(func() { buildErr = s.build(src, init, slots, cfg.ReadbackU, persistent) }); err != nil {
+	if err := ctx.Call(func() {
+		if buildErr = s.build(src, init, slots, cfg.ReadbackU, persistent); buildErr == nil {
+			if s.paint, buildErr = compileCompute(shaders.Paint, paintSrc); buildErr != nil {
+				s.releaseGL()
+			}
+		}
+	}); err != nil {
 		return nil, err
 	}
 	if buildErr != nil {
@@ -113,8 +126,7 @@ func (s *Simulator) build(src string, init *sim.State, slots int, withU, persist
 	p := uint32(prog)
 	gl.ProgramUniform1i(p, prog.uniform("rows"), int32(s.params.Rows))
 	gl.ProgramUniform1i(p, prog.uniform("cols"), int32(s.params.Cols))
-	gl.ProgramUniform1f(p, prog.uniform("feed"), s.params.Feed)
-	gl.ProgramUniform1f(p, prog.uniform("kill"), s.params.Kill)
+	s.setRates()
 	gl.ProgramUniform1f(p, prog.uniform("dt"), s.params.DeltaT)
 	gl.ProgramUniform1f(p, prog.uniform("du"), s.params.DiffU)
 	gl.ProgramUniform1f(p, prog.uniform("dv"), s.params.DiffV)
@@ -138,6 +150,50 @@ func (s *Simulator) build(src string, init *sim.State, slots int, withU, persist
 	s.upload(init)
 	return nil
 }
+
+// setRates loads F and k into the step program. GL thread.
+func (s *Simulator) setRates() {
+	gl.ProgramUniform1f(uint32(s.prog), s.prog.uniform("feed"), s.params.Feed)
+	gl.ProgramUniform1f(uint32(s.prog), s.prog.uniform("kill"), s.params.Kill)
+}
+
+// SetRates changes F and k for the steps queued from now on (the preview
+// window's presets).
+func (s *Simulator) SetRates(feed, kill float32) error {
+	p := s.params
+	p.Feed, p.Kill = feed, kill
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	s.params = p
+	return s.ctx.Call(s.setRates)
+}
+
+// Paint sets u=0, v=1 (the seed state) in the disc of radius cells around
+// (row, col), given in cells, clipped to the grid.
+func (s *Simulator) Paint(row, col, radius float32) error {
+	r0, c0 := int(row-radius), int(col-radius)
+	n := int(2*radius) + 2
+	return s.ctx.Call(func() {
+		p := uint32(s.paint)
+		gl.UseProgram(p)
+		gl.ProgramUniform1i(p, s.paint.uniform("rows"), int32(s.params.Rows))
+		gl.ProgramUniform1i(p, s.paint.uniform("cols"), int32(s.params.Cols))
+		gl.ProgramUniform2i(p, s.paint.uniform("origin"), int32(c0), int32(r0))
+		gl.ProgramUniform2f(p, s.paint.uniform("center"), col, row)
+		gl.ProgramUniform1f(p, s.paint.uniform("radius"), radius)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.u[s.cur])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, s.v[s.cur])
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		gl.DispatchCompute(uint32(groups(n, s.wg.X)), uint32(groups(n, s.wg.Y)), 1)
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	})
+}
+
+// CurrentBuffers returns the GL names of the storage buffers that hold U
+// and V now. They change at every step: call it on the GL thread (inside
+// Context.Call) right before use, and only read them.
+func (s *Simulator) CurrentBuffers() (u, v uint32) { return s.u[s.cur], s.v[s.cur] }
 
 // upload replaces the current state. GL thread.
 func (s *Simulator) upload(st *sim.State) {
@@ -300,4 +356,8 @@ func (s *Simulator) releaseGL() {
 	gl.DeleteBuffers(2, &s.v[0])
 	s.prog.release()
 	s.prog = 0
+	if s.paint != 0 {
+		s.paint.release()
+		s.paint = 0
+	}
 }

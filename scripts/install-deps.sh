@@ -11,6 +11,7 @@ packages=(
   libhdf5-dev hdf5-tools    # HDF5 library and h5dump/h5ls/h5clear
   libegl-dev libgl-dev      # EGL and GL headers and link libraries (glvnd)
   libegl-mesa0 libgl1-mesa-dri  # Mesa's EGL driver and llvmpipe: GL 4.5 without a GPU
+  libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev  # GLFW (--window)
 )
 check=0
 for arg in "$@"; do
@@ -19,6 +20,7 @@ for arg in "$@"; do
     --test) packages+=(
       python3-h5py          # tests read the files back with h5py
       ffmpeg                # render's MP4 output
+      xvfb xauth            # a virtual X display for the window tests
     ) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -8,15 +8,20 @@ import (
 	"strings"
 )
 
-//go:embed *.comp
+//go:embed *.comp *.vert *.frag
 var files embed.FS
 
 // Version is the GLSL version line every source is compiled with: GL 4.3
 // core, the oldest with compute shaders and the newest llvmpipe and NVIDIA share.
 const Version = "#version 430 core"
 
-// GrayScott is the file name of the Gray-Scott step compute shader.
-const GrayScott = "grayscott.comp"
+// File names of the shaders.
+const (
+	GrayScott = "grayscott.comp" // one Gray-Scott step (compute)
+	Paint     = "paint.comp"     // paints a disc of seed state (compute)
+	ViewVert  = "view.vert"      // full-viewport triangle (vertex)
+	ViewFrag  = "view.frag"      // a field through a colormap (fragment)
+)
 
 // Source returns the named shader with the version line and one #define per
 // entry of defines (in the order given) prepended. It fails only for a name

@@ -152,3 +152,20 @@ func BenchmarkReference(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*256*256/b.Elapsed().Seconds(), "cells/s")
 }
+
+func TestPresets(t *testing.T) {
+	p, err := LookupPreset("u-skate")
+	if err != nil || p.Feed != 0.062 || p.Kill != 0.06093 {
+		t.Errorf("u-skate = %+v, %v", p, err)
+	}
+	if _, err := LookupPreset("spirals"); err == nil {
+		t.Error("unknown preset accepted")
+	}
+	for _, p := range Presets {
+		q := Defaults()
+		q.Feed, q.Kill = p.Feed, p.Kill
+		if err := q.Validate(); err != nil {
+			t.Errorf("preset %s invalid: %v", p.Name, err)
+		}
+	}
+}

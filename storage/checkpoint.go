@@ -8,9 +8,10 @@ import (
 	"grayscott/sim"
 )
 
-// CheckpointGroup holds the state a run can resume from: datasets u and v
+// CheckpointGroup holds the state a run can resume from: dataset u
 // (float32 [rows, cols]) and attributes step (simulation steps done) and
-// images (images of /matrix that the state follows).
+// images (images of /matrix that the state follows). V is the last of those
+// images, /matrix[images-1], so it is not stored twice.
 const CheckpointGroup = "checkpoint"
 
 // Checkpoint is a saved state.
@@ -20,14 +21,16 @@ type Checkpoint struct {
 	Images int
 }
 
-// WriteCheckpoint saves u and v, the state after step steps that produced
-// the last image written, under /checkpoint. It is durable after the next
-// Flush.
-func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
-	if len(u) != f.rows*f.cols || len(v) != f.rows*f.cols {
-		return fmt.Errorf("storage: checkpoint of %d and %d floats, grid has %d cells", len(u), len(v), f.rows*f.cols)
+// WriteCheckpoint saves u, U after step steps, under /checkpoint; V of that
+// state is the last image written. It is durable after the next Flush.
+func (f *File) WriteCheckpoint(u []float32, step int64) error {
+	if len(u) != f.rows*f.cols {
+		return fmt.Errorf("storage: checkpoint of %d floats, grid has %d cells", len(u), f.rows*f.cols)
 	}
-	if err := writeCheckpoint(f.file.ID(), f.rows, f.cols, u, v); err != nil {
+	if f.frames == 0 {
+		return fmt.Errorf("storage: a checkpoint follows an image; none is written yet")
+	}
+	if err := writeCheckpoint(f.file.ID(), f.rows, f.cols, u); err != nil {
 		return f.failed(err)
 	}
 	g := openGroup(f.file.ID(), CheckpointGroup)
@@ -120,9 +123,6 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 		if err := read2D(hf.ID(), CheckpointGroup+"/u", ck.State.U); err != nil {
 			return nil, p, nil, err
 		}
-		if err := read2D(hf.ID(), CheckpointGroup+"/v", ck.State.V); err != nil {
-			return nil, p, nil, err
-		}
 	}
 	if f.dset, err = openDataset(hf.ID(), Dataset); err != nil {
 		return nil, p, nil, fmt.Errorf("%w in %s", err, path)
@@ -131,6 +131,11 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	if err != nil || dims[1] != p.Rows || dims[2] != p.Cols || dims[0] < ck.Images {
 		return nil, p, nil, fmt.Errorf("storage: /%s of %s has shape %v; its checkpoint follows image %d of a %d×%d grid",
 			Dataset, path, dims, ck.Images, p.Rows, p.Cols)
+	}
+	if ck.Images > 0 {
+		if err := readImage(f.dset, ck.Images-1, p.Rows, p.Cols, ck.State.V); err != nil {
+			return nil, p, nil, fmt.Errorf("%w of %s (the checkpoint's V)", err, path)
+		}
 	}
 	// Images after the checkpoint are recomputed, identical, from its state.
 	if err := setExtent(f.dset, ck.Images, p.Rows, p.Cols); err != nil {

@@ -187,32 +187,42 @@ static long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_
 
 static htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
 
-// gs_checkpoint writes u and v ([rows, cols] float32 each) to /checkpoint,
-// creating the group and its datasets on first use.
-static herr_t gs_checkpoint(hid_t file, hsize_t rows, hsize_t cols, const float *u, const float *v) {
+// gs_checkpoint writes u ([rows, cols] float32) to /checkpoint/u, creating
+// the group and the dataset on first use. (V is the last image of /matrix.)
+static herr_t gs_checkpoint(hid_t file, hsize_t rows, hsize_t cols, const float *u) {
 	hid_t g;
 	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
 	if (have < 0) return -1;
 	g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	if (g < 0) return -1;
 	hsize_t dims[2] = {rows, cols};
-	const char *names[2] = {"u", "v"};
-	const float *data[2] = {u, v};
-	herr_t err = 0;
-	for (int i = 0; i < 2 && err >= 0; i++) {
-		hid_t d;
-		if (have) {
-			d = H5Dopen2(g, names[i], H5P_DEFAULT);
-		} else {
-			hid_t sp = H5Screate_simple(2, dims, NULL);
-			d = H5Dcreate2(g, names[i], H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-			H5Sclose(sp);
-		}
-		if (d < 0) { err = -1; break; }
-		err = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[i]);
+	hid_t d;
+	if (have) {
+		d = H5Dopen2(g, "u", H5P_DEFAULT);
+	} else {
+		hid_t sp = H5Screate_simple(2, dims, NULL);
+		d = H5Dcreate2(g, "u", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+		H5Sclose(sp);
+	}
+	herr_t err = -1;
+	if (d >= 0) {
+		err = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, u);
 		H5Dclose(d);
 	}
 	H5Gclose(g);
+	return err;
+}
+
+// gs_read_image reads image n of a [images, rows, cols] dataset into dst.
+static herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, float *dst) {
+	hsize_t start[3] = {n, 0, 0}, count[3] = {1, rows, cols};
+	hid_t fs = H5Dget_space(dset);
+	if (fs < 0) return -1;
+	hid_t ms = H5Screate_simple(3, count, NULL);
+	herr_t err = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+	if (err >= 0) err = H5Dread(dset, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, dst);
+	H5Sclose(ms);
+	H5Sclose(fs);
 	return err;
 }
 
@@ -514,9 +524,14 @@ func attrExists(loc int64, name string) bool {
 	return C.gs_attr_exists(C.hid_t(loc), cname) > 0
 }
 
-func writeCheckpoint(file int64, rows, cols int, u, v []float32) error {
+func writeCheckpoint(file int64, rows, cols int, u []float32) error {
 	return herr(C.gs_checkpoint(C.hid_t(file), C.hsize_t(rows), C.hsize_t(cols),
-		(*C.float)(unsafe.Pointer(&u[0])), (*C.float)(unsafe.Pointer(&v[0]))), "writing the checkpoint")
+		(*C.float)(unsafe.Pointer(&u[0]))), "writing the checkpoint")
+}
+
+func readImage(dset int64, n, rows, cols int, dst []float32) error {
+	return herr(C.gs_read_image(C.hid_t(dset), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&dst[0]))), "reading image %d", n)
 }
 
 // openGroup opens a group of file, or returns -1 when it does not exist.

@@ -32,9 +32,9 @@ type ChunkSink interface {
 // Checkpointer is a Sink that can save the full state with an image, so
 // that a run can resume from it. *File is a Checkpointer.
 type Checkpointer interface {
-	// WriteCheckpoint saves u and v, the state after step steps, whose V
-	// is the image just written.
-	WriteCheckpoint(u, v []float32, step int64) error
+	// WriteCheckpoint saves u, U after step steps; V of that state is the
+	// image just written.
+	WriteCheckpoint(u []float32, step int64) error
 }
 
 // item is one queued image, with U when it carries a checkpoint.
@@ -116,8 +116,9 @@ type Writer struct {
 	done   chan struct{} // closed when the writer goroutine has ended
 	closed bool
 
-	completed bool // set by Close before the queue closes
-	reason    string
+	completed  bool // set by Close before the queue closes
+	reason     string
+	finalAttrs []Attr
 
 	stats    Stats
 	queueSum int
@@ -296,7 +297,7 @@ func (w *Writer) stored(it item) error {
 	due := w.opts.FlushEvery > 0 && w.stats.Frames%w.opts.FlushEvery == 0
 	if it.u != nil {
 		if cp, ok := w.sink.(Checkpointer); ok {
-			if err := cp.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
+			if err := cp.WriteCheckpoint(it.u, it.step); err != nil {
 				return err
 			}
 			w.stats.Checkpoints++
@@ -424,7 +425,17 @@ func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
 	}
 }
 
+// SetFinalAttrs records attributes that the writer writes just before it
+// closes the sink (when the sink has SetAttrs, as *File does). Call it from
+// the producer's goroutine before Close.
+func (w *Writer) SetFinalAttrs(attrs ...Attr) { w.finalAttrs = append(w.finalAttrs, attrs...) }
+
 func (w *Writer) closeSink() {
+	if as, ok := w.sink.(interface{ SetAttrs(...Attr) error }); ok && len(w.finalAttrs) > 0 && w.Err() == nil {
+		if err := as.SetAttrs(w.finalAttrs...); err != nil {
+			w.fail(err)
+		}
+	}
 	if err := w.sink.Close(w.completed, w.reason); err != nil {
 		w.fail(err)
 	}

@@ -27,6 +27,10 @@ type pipeline struct {
 	checkpoints     bool
 	checkpointEvery int
 	onImage         func(done int) // after each image is handed to the writer; may be nil
+
+	next        int // index of the next image to deliver
+	queued      int // images whose readback has been queued
+	stepInImage int // steps of the image in progress
 }
 
 // produce runs the loop. When ctx is cancelled no new image is started;
@@ -34,39 +38,68 @@ type pipeline struct {
 // checkpoint, so every computed image is kept. It returns how many images
 // it sent and the first error (ctx's error on cancellation).
 func (pl *pipeline) produce(ctx context.Context) (int, error) {
-	next := pl.first // index of the next image to deliver
-	queued := pl.first
+	pl.start()
 	var runErr error
-	for queued < pl.images {
+	for !pl.done() {
 		if runErr = ctx.Err(); runErr != nil {
 			break
 		}
-		if runErr = pl.sim.Step(pl.steps); runErr != nil {
+		if runErr = pl.advance(ctx, pl.steps); runErr != nil {
 			break
 		}
-		if runErr = pl.sim.QueueReadback(); runErr != nil {
-			break
+	}
+	if err := pl.drain(); runErr == nil {
+		runErr = err
+	}
+	return pl.next - pl.first, runErr
+}
+
+// start readies the counters; produce calls it.
+func (pl *pipeline) start() { pl.next, pl.queued, pl.stepInImage = pl.first, pl.first, 0 }
+
+// done reports whether every image has been queued.
+func (pl *pipeline) done() bool { return pl.queued >= pl.images }
+
+// advance queues up to n steps, never past the last image: at each image
+// boundary it queues the readback and, when the ring is full, delivers the
+// oldest image. A preview window calls it with its steps per draw.
+func (pl *pipeline) advance(ctx context.Context, n int) error {
+	for n > 0 && !pl.done() {
+		k := min(n, pl.steps-pl.stepInImage)
+		if err := pl.sim.Step(k); err != nil {
+			return err
 		}
-		queued++
+		n -= k
+		pl.stepInImage += k
+		if pl.stepInImage < pl.steps {
+			continue
+		}
+		pl.stepInImage = 0
+		if err := pl.sim.QueueReadback(); err != nil {
+			return err
+		}
+		pl.queued++
 		if pl.sim.PendingReadbacks() == pl.sim.ReadbackSlots() {
-			if runErr = pl.deliver(ctx, next, false); runErr != nil {
-				break
+			if err := pl.deliver(ctx, pl.next, false); err != nil {
+				return err
 			}
-			next++
+			pl.next++
 		}
 	}
-	// Images already computed are worth keeping, even after a cancellation;
-	// a writer failure still ends this at once (Frame returns its error).
+	return nil
+}
+
+// drain delivers the readbacks still queued, the last with a checkpoint:
+// images already computed are worth keeping, even after a cancellation. A
+// writer failure ends it at once (Frame returns the error).
+func (pl *pipeline) drain() error {
 	for pl.sim.PendingReadbacks() > 0 && pl.writer.Err() == nil {
-		if err := pl.deliver(context.Background(), next, pl.sim.PendingReadbacks() == 1); err != nil {
-			if runErr == nil {
-				runErr = err
-			}
-			break
+		if err := pl.deliver(context.Background(), pl.next, pl.sim.PendingReadbacks() == 1); err != nil {
+			return err
 		}
-		next++
+		pl.next++
 	}
-	return next - pl.first, runErr
+	return pl.writer.Err()
 }
 
 // deliver moves the oldest readback, image index, into a pooled frame and

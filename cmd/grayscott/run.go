@@ -36,6 +36,21 @@ type runConfig struct {
 	readbackSlots   int
 	flushEvery      int
 	compressWorkers int
+
+	window       bool
+	stepsPerDraw int
+	screenshot   string
+	preset       string
+}
+
+// viewer drives a run with a live view (the preview window, when the
+// binary has one); headless runs have none.
+type viewer interface {
+	// run replaces pipeline.produce: it steps, draws and handles input
+	// until the images are done, the user quits or ctx is cancelled.
+	run(ctx context.Context, pl *pipeline, w *storage.Writer) (int, error)
+	// close releases the view and its GL context (after the simulator).
+	close()
 }
 
 // parseRunFlags parses and validates the flags of "grayscott run" (see
@@ -55,7 +70,13 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	cfg := &runConfig{params: f.Params, output: f.Output, force: f.Force, compression: f.Compression,
 		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, eglPlatform: f.EGLPlatform,
 		quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
-		bufferLen: f.BufferLen, readbackSlots: f.ReadbackSlots, flushEvery: f.FlushEvery, compressWorkers: f.CompressWorkers}
+		bufferLen: f.BufferLen, readbackSlots: f.ReadbackSlots, flushEvery: f.FlushEvery, compressWorkers: f.CompressWorkers,
+		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset}
+	if cfg.screenshot != "" {
+		if _, err := os.Stat(filepath.Dir(cfg.screenshot)); err != nil {
+			return nil, usagef("--screenshot %s: folder %s does not exist", cfg.screenshot, filepath.Dir(cfg.screenshot))
+		}
+	}
 	if f.Resume != "" {
 		if err := resumeParams(cfg, f.Resume, f); err != nil {
 			return nil, err
@@ -193,11 +214,20 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 // closes the file as incomplete.
 func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress) (*runStats, error) {
 	p := cfg.params
-	glctx, err := gpu.NewHeadless(gpu.Options{Debug: cfg.verbose, Platform: cfg.eglPlatform})
-	if err != nil {
-		return nil, err
+	var glctx *gpu.Context
+	var view viewer
+	var err error
+	if cfg.window {
+		if view, glctx, err = openViewer(cfg, log); err != nil {
+			return nil, err
+		}
+		defer view.close()
+	} else {
+		if glctx, err = gpu.NewHeadless(gpu.Options{Debug: cfg.verbose, Platform: cfg.eglPlatform}); err != nil {
+			return nil, err
+		}
+		defer glctx.Release()
 	}
-	defer glctx.Release()
 	info := glctx.Info()
 	log.Debug("OpenGL", "vendor", info.Vendor, "renderer", info.Renderer, "version", info.Version, "platform", info.Platform)
 
@@ -216,6 +246,9 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 		{Name: "gl_version", Value: info.Version},
 		{Name: "gl_platform", Value: info.Platform},
 		{Name: "workgroup", Value: cfg.workGroup.String()},
+	}
+	if cfg.preset != "" {
+		attrs = append(attrs, storage.Attr{Name: "preset", Value: cfg.preset})
 	}
 	opts := storage.WriterOptions{BufferLen: cfg.bufferLen, FlushEvery: cfg.flushEvery, Workers: cfg.compressWorkers, Checkpoints: true}
 	pool := storage.NewPool(opts.PoolSize(), p.Cells())
@@ -259,7 +292,13 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	run := pipeline{sim: s, writer: w, first: first, images: p.Images, steps: p.StepsPerImage,
 		checkpoints: true, checkpointEvery: cfg.flushEvery, onImage: prog.image}
 	start := time.Now()
-	sent, runErr := run.produce(ctx)
+	var sent int
+	var runErr error
+	if view != nil {
+		sent, runErr = view.run(ctx, &run, w)
+	} else {
+		sent, runErr = run.produce(ctx)
+	}
 	reason := ""
 	if runErr != nil {
 		reason = runErr.Error()

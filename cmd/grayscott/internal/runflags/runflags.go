@@ -55,6 +55,11 @@ type Flags struct {
 	FlushEvery      int
 	CompressWorkers int
 
+	Window       bool
+	StepsPerDraw int // 0: as many as the display's pace allows
+	Screenshot   string
+	Preset       string
+
 	set *pflag.FlagSet
 }
 
@@ -75,6 +80,11 @@ Ctrl-C (or SIGTERM) stops cleanly: the images computed so far are written, the
 file is closed with completed = 0, and --resume continues it later. A second
 Ctrl-C quits at once. Exit status: 0 done, 1 failed, 2 bad input, 130 after
 SIGINT, 143 after SIGTERM.
+
+Keys in the --window preview: space pause/resume, Esc or q quit (a clean stop),
++ and - double or halve the steps per draw, r reset to the initial state,
+p next preset, c next colormap, u show U or V, s save a PNG screenshot; the
+left mouse button paints V (seeds the pattern).
 
 Flags:
 `
@@ -108,6 +118,10 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	wg := fs.String("workgroup", DefaultWorkGroup, "compute work-group size XxY")
 	fs.StringVar(&f.EGLPlatform, "egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
+	preset := fs.String("preset", "", "F and k of a named pattern: "+presetNames())
+	fs.BoolVar(&f.Window, "window", false, "show the simulation live in a window (keys below)")
+	fs.IntVar(&f.StepsPerDraw, "steps-per-draw", 0, "with --window: steps between draws (0 = as many as the display's pace allows)")
+	fs.StringVar(&f.Screenshot, "screenshot", "", "with --window: save the last drawn frame as a PNG at the end")
 	fs.BoolVarP(&f.Quiet, "quiet", "q", false, "print nothing but errors (no progress, no summary)")
 	fs.BoolVarP(&f.Verbose, "verbose", "v", false, "log GL details and debug messages")
 	if err := fs.Parse(args); err != nil {
@@ -123,6 +137,17 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, Usagef("run: unexpected argument %q", fs.Arg(0))
+	}
+	if *preset != "" {
+		pr, err := sim.LookupPreset(*preset)
+		if err != nil {
+			return nil, Usagef("--preset %s: want one of %s", *preset, presetNames())
+		}
+		if fs.Changed("feedrate") || fs.Changed("killrate") {
+			return nil, Usagef("--preset %s: sets F and k; leave -f and -k out", *preset)
+		}
+		*feed, *kill = pr.Feed, pr.Kill
+		f.Preset = pr.Name
 	}
 	b, err := sim.ParseBoundary(*boundary)
 	if err != nil {
@@ -148,6 +173,12 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 			return nil, Usagef("--%s %d: must be at least %d", c.flag, c.v, c.min)
 		}
 	}
+	if f.StepsPerDraw < 0 {
+		return nil, Usagef("--steps-per-draw %d: must be at least 0", f.StepsPerDraw)
+	}
+	if !f.Window && (fs.Changed("steps-per-draw") || f.Screenshot != "") {
+		return nil, Usagef("--steps-per-draw and --screenshot go with --window")
+	}
 	if f.Quiet && f.Verbose {
 		return nil, Usagef("--quiet and --verbose: pick one")
 	}
@@ -165,6 +196,14 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		}
 	}
 	return f, nil
+}
+
+func presetNames() string {
+	var names []string
+	for _, p := range sim.Presets {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // ParseWorkGroup parses "XxY" (e.g. "16x16", "32x8"): both sizes positive,
