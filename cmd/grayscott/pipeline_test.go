@@ -167,8 +167,13 @@ func BenchmarkPipeline(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for range p.Images {
+			for i := range p.Images {
 				if err := f.WriteFrame(frame); err != nil {
+					b.Fatal(err)
+				}
+				// What a run with --flush-every 1 stores: the image, the
+				// checkpoint's U, a flush.
+				if err := f.WriteCheckpoint(frame, int64(i)); err != nil {
 					b.Fatal(err)
 				}
 				if err := f.Flush(); err != nil {
