@@ -129,51 +129,53 @@ func TestMatchesReference(t *testing.T) {
 		{1, 40, WorkGroup{16, 16}},
 	}
 	finals := map[sim.Boundary][]float32{}
-	for _, g := range grids {
-		for b := sim.Zero; b <= sim.Neumann; b++ {
-			p := sim.Defaults()
-			p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = g.rows, g.cols, images, steps, b
-			init := sim.InitialState(p.Rows, p.Cols)
-			if g.rows == 1 { // the course's seed is empty on one row
-				init.V[20], init.U[20] = 1, 0
-			}
-			s, err := NewSimulator(c, p, Config{WorkGroup: g.wg}, init)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref := sim.NewReference(p, init)
-			got := make([]float32, p.Cells())
-			for img := range images {
-				if err := s.Step(steps); err != nil {
+	for _, kernel := range Kernels {
+		for _, g := range grids {
+			for b := sim.Zero; b <= sim.Neumann; b++ {
+				p := sim.Defaults()
+				p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = g.rows, g.cols, images, steps, b
+				init := sim.InitialState(p.Rows, p.Cols)
+				if g.rows == 1 { // the course's seed is empty on one row
+					init.V[20], init.U[20] = 1, 0
+				}
+				s, err := NewSimulator(c, p, Config{WorkGroup: g.wg, Kernel: kernel}, init)
+				if err != nil {
 					t.Fatal(err)
 				}
-				ref.Step(steps)
-				if err := s.ReadV(got); err != nil {
+				ref := sim.NewReference(p, init)
+				got := make([]float32, p.Cells())
+				for img := range images {
+					if err := s.Step(steps); err != nil {
+						t.Fatal(err)
+					}
+					ref.Step(steps)
+					if err := s.ReadV(got); err != nil {
+						t.Fatal(err)
+					}
+					if d, at := maxAbsDiff(got, ref.State().V); d > tol {
+						t.Fatalf("%s %d×%d wg %s %v image %d: max |V_gpu − V_cpu| = %g at cell %d (gpu %g, cpu %g)",
+							kernel, g.rows, g.cols, g.wg, b, img, d, at, got[at], ref.State().V[at])
+					}
+				}
+				if err := s.ReadU(got); err != nil {
 					t.Fatal(err)
 				}
-				if d, at := maxAbsDiff(got, ref.State().V); d > tol {
-					t.Fatalf("%d×%d wg %s %v image %d: max |V_gpu − V_cpu| = %g at cell %d (gpu %g, cpu %g)",
-						g.rows, g.cols, g.wg, b, img, d, at, got[at], ref.State().V[at])
+				if d, at := maxAbsDiff(got, ref.State().U); d > tol {
+					t.Fatalf("%d×%d %v: max |U_gpu − U_cpu| = %g at %d", g.rows, g.cols, b, d, at)
 				}
-			}
-			if err := s.ReadU(got); err != nil {
-				t.Fatal(err)
-			}
-			if d, at := maxAbsDiff(got, ref.State().U); d > tol {
-				t.Fatalf("%d×%d %v: max |U_gpu − U_cpu| = %g at %d", g.rows, g.cols, b, d, at)
-			}
-			if g.rows == 32 {
-				v := ref.State().V
-				var edge float32
-				for col := range g.cols {
-					edge = max(edge, v[col], v[(g.rows-1)*g.cols+col])
+				if g.rows == 32 {
+					v := ref.State().V
+					var edge float32
+					for col := range g.cols {
+						edge = max(edge, v[col], v[(g.rows-1)*g.cols+col])
+					}
+					if b != sim.Zero && edge < 1e-2 { // zero drains V at the border by design
+						t.Errorf("%v: pattern never reached the border (max V there %g): the boundary is not exercised", b, edge)
+					}
+					finals[b] = append([]float32(nil), ref.State().V...)
 				}
-				if b != sim.Zero && edge < 1e-2 { // zero drains V at the border by design
-					t.Errorf("%v: pattern never reached the border (max V there %g): the boundary is not exercised", b, edge)
-				}
-				finals[b] = append([]float32(nil), ref.State().V...)
+				s.Release()
 			}
-			s.Release()
 		}
 	}
 	// The three boundaries must be told apart, or the test could not catch a mix-up.
@@ -208,26 +210,51 @@ func TestSimulatorRejects(t *testing.T) {
 
 func BenchmarkStep(b *testing.B) {
 	c := newTestContext(b)
-	for _, n := range []int{256, 1024, 2048} {
-		b.Run(sizeName(n), func(b *testing.B) {
-			p := sim.Defaults()
-			p.Rows, p.Cols = n, n
-			s, err := NewSimulator(c, p, Config{}, sim.InitialState(n, n))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Release()
-			// The first dispatch JIT-compiles the shader on llvmpipe: keep it out.
-			_ = s.Step(1)
-			_ = s.Finish()
-			b.ResetTimer()
-			for b.Loop() {
+	for _, kernel := range Kernels {
+		for _, n := range []int{256, 1024, 2048} {
+			b.Run(kernel+"/"+sizeName(n), func(b *testing.B) {
+				p := sim.Defaults()
+				p.Rows, p.Cols = n, n
+				s, err := NewSimulator(c, p, Config{Kernel: kernel}, sim.InitialState(n, n))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Release()
+				// The first dispatch JIT-compiles the shader on llvmpipe: keep it out.
 				_ = s.Step(1)
-			}
-			_ = s.Finish()
-			b.ReportMetric(float64(b.N)*float64(n*n)/b.Elapsed().Seconds(), "cells/s")
-		})
+				_ = s.Finish()
+				b.ResetTimer()
+				for b.Loop() {
+					_ = s.Step(1)
+				}
+				_ = s.Finish()
+				b.ReportMetric(float64(b.N)*float64(n*n)/b.Elapsed().Seconds(), "cells/s")
+			})
+		}
 	}
+}
+
+func TestMemoryBandwidthAndTimers(t *testing.T) {
+	c := newTestContext(t)
+	rates, timed, err := c.MemoryBandwidth(1<<20, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rates) != 2 || !(rates[0] > 0) || !(rates[1] > 0) {
+		t.Errorf("rates %v", rates)
+	}
+	p := sim.Defaults()
+	p.Rows, p.Cols = 64, 64
+	s, err := NewSimulator(c, p, Config{}, sim.InitialState(64, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	d, timedSteps, err := s.TimedStep(3)
+	if err != nil || d <= 0 || s.Steps() != 3 {
+		t.Errorf("TimedStep: %v %v %v, %d steps", d, timedSteps, err, s.Steps())
+	}
+	t.Logf("timer queries: copy %v, steps %v", timed, timedSteps)
 }
 
 func sizeName(n int) string { return fmt.Sprintf("%dx%d", n, n) }

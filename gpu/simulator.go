@@ -29,6 +29,7 @@ type Simulator struct {
 	groups [2]uint32
 	ring   *readbackRing
 	paint  program
+	kernel string // shader file name
 }
 
 // Config holds the simulator's tuning, which does not change results.
@@ -46,7 +47,19 @@ type Config struct {
 	// the GPU), so that any image can come with the full state for a
 	// checkpoint.
 	ReadbackU bool
+	// Kernel picks the step shader: KernelNaive (the default) or
+	// KernelTiled (shared-memory tiles). Both give the same results.
+	Kernel string
 }
+
+// Step kernels.
+const (
+	KernelNaive = "naive"
+	KernelTiled = "tiled"
+)
+
+// Kernels lists the step kernels.
+var Kernels = []string{KernelNaive, KernelTiled}
 
 // DefaultReadbackSlots overlaps one readback with the next image's steps.
 const DefaultReadbackSlots = 2
@@ -85,7 +98,15 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 		return nil, fmt.Errorf("gpu: a %d×%d field takes %d bytes; the device's storage blocks hold %d",
 			p.Rows, p.Cols, bytes, lim.MaxSSBOSize)
 	}
-	src, err := shaders.Source(shaders.GrayScott,
+	kernel := shaders.GrayScott
+	switch cfg.Kernel {
+	case "", KernelNaive:
+	case KernelTiled:
+		kernel = shaders.GrayScottTiled
+	default:
+		return nil, fmt.Errorf("gpu: unknown kernel %q (want %s or %s)", cfg.Kernel, KernelNaive, KernelTiled)
+	}
+	src, err := shaders.Source(kernel,
 		shaders.Define{Name: "WG_X", Value: fmt.Sprint(wg.X)},
 		shaders.Define{Name: "WG_Y", Value: fmt.Sprint(wg.Y)},
 		shaders.Define{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))})
@@ -98,7 +119,7 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 	if err != nil {
 		return nil, err
 	}
-	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}}
+	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}, kernel: kernel}
 	var buildErr error
 	persistent := lim.BufferStorage && !cfg.NoPersistentMap
 	if err := ctx.Call(func() {
@@ -118,7 +139,7 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 
 // build runs on the GL thread; on failure it releases what it made.
 func (s *Simulator) build(src string, init *sim.State, slots int, withU, persistent bool) error {
-	prog, err := compileCompute(shaders.GrayScott, src)
+	prog, err := compileCompute(s.kernel, src)
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,12 @@ const Version = "#version 430 core"
 // File names of the shaders.
 const (
 	GrayScott = "grayscott.comp" // one Gray-Scott step (compute)
-	Paint     = "paint.comp"     // paints a disc of seed state (compute)
-	ViewVert  = "view.vert"      // full-viewport triangle (vertex)
-	ViewFrag  = "view.frag"      // a field through a colormap (fragment)
+	// GrayScottTiled is GrayScott with a shared-memory tile per work group.
+	GrayScottTiled = "grayscott_tiled.comp"
+	Copy           = "copy.comp"  // a buffer copy: the memory bandwidth limit (compute)
+	Paint          = "paint.comp" // paints a disc of seed state (compute)
+	ViewVert       = "view.vert"  // full-viewport triangle (vertex)
+	ViewFrag       = "view.frag"  // a field through a colormap (fragment)
 )
 
 // Source returns the named shader with the version line and one #define per
