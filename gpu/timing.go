@@ -11,8 +11,8 @@ import (
 
 // timeGPU runs issue on the GL thread between GL_TIME_ELAPSED queries and
 // returns the GPU time it took, waiting for the result. When the driver has
-// no timer queries it returns the wall time around issue and glFinish, and
-// gpuTimed false. GL thread.
+// no timer queries, or its answer is implausible, it returns the wall time
+// around issue and glFinish, and gpuTimed false. GL thread.
 func timeGPU(issue func()) (d time.Duration, gpuTimed bool) {
 	gl.Finish()
 	var q uint32
@@ -30,9 +30,12 @@ func timeGPU(issue func()) (d time.Duration, gpuTimed bool) {
 	gl.EndQuery(gl.TIME_ELAPSED)
 	var ns uint64
 	gl.GetQueryObjectui64v(q, gl.QUERY_RESULT, &ns) // waits for the GPU
-	if gl.GetError() != gl.NO_ERROR || ns == 0 {
-		gl.Finish()
-		return time.Since(start), false
+	gl.Finish()
+	wall := time.Since(start)
+	// Some drivers (llvmpipe) answer the query with next to nothing: a GPU
+	// time far below the wall time around it is not believed.
+	if gl.GetError() != gl.NO_ERROR || time.Duration(ns)*20 < wall {
+		return wall, false
 	}
 	return time.Duration(ns), true
 }

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	grayscott run [flags]            simulate and write an HDF5 file
+//	grayscott bench [flags]          measure each stage against its limit
 //	grayscott render FILE.h5 -o OUT  images to PNG, GIF or MP4
 //	grayscott info FILE.h5           describe a file
 //	grayscott xdmf FILE.h5           write the ParaView sidecar
@@ -43,6 +44,7 @@ compute shaders, headless through EGL) and streams V to an HDF5 file.
 
 Usage:
   grayscott run [flags]               simulate and write the images (grayscott run --help)
+  grayscott bench [flags]             measure every stage and its hardware limit (grayscott bench --help)
   grayscott render FILE.h5 -o OUT     images to PNG files, a GIF or an MP4 (grayscott render --help)
   grayscott info FILE.h5 [--json]     parameters, shape, state and provenance of a file
   grayscott xdmf FILE.h5              write FILE.xmf so that ParaView opens the time series
@@ -64,6 +66,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runCommand(args[1:], stdout, stderr)
 	case "render":
 		err = renderCommand(args[1:], stdout, stderr)
+	case "bench":
+		err = benchCommand(args[1:], stdout, stderr)
 	case "info":
 		err = infoCommand(args[1:], stdout)
 	case "xdmf":
@@ -76,7 +80,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprint(stdout, topUsage)
 	default:
-		err = usagef("unknown command %q (want run, render, info, xdmf, version or help)", args[0])
+		err = usagef("unknown command %q (want run, bench, render, info, xdmf, version or help)", args[0])
 	}
 	return report(err, stderr)
 }

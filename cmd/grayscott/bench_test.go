@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestBenchQuick runs grayscott bench in its quick mode: every stage
+// appears for every size, every figure has every field and a positive
+// median inside its range, and the CSV and the plot are written. No figure
+// is compared with a time.
+func TestBenchQuick(t *testing.T) {
+	dir := t.TempDir()
+	js, cs, pl := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.csv"), filepath.Join(dir, "b.png")
+	code, stdout, stderr := runMain("bench", "--quick", "--dir", dir, "--json", js, "--csv", cs, "--plot", pl)
+	requireGL(t, stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "end-to-end") || !strings.Contains(stdout, "bound by") {
+		t.Errorf("the table lacks the end-to-end rows:\n%s", stdout)
+	}
+	raw, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"program", "version", "date", "gl_renderer", "gl_vendor", "gl_version", "gl_platform", "cpus", "steps_per_image", "images", "repeats", "figures"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	var rep benchReport
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	fields := reflect.TypeOf(figure{})
+	var want []string
+	for i := range fields.NumField() {
+		want = append(want, strings.Split(fields.Field(i).Tag.Get("json"), ",")[0])
+	}
+	figs := doc["figures"].([]any)
+	stages := map[string]map[float64]bool{}
+	for i, f := range figs {
+		m := f.(map[string]any)
+		for _, k := range want {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("figure %d lacks %q: %v", i, k, m)
+			}
+		}
+		if stages[m["stage"].(string)] == nil {
+			stages[m["stage"].(string)] = map[float64]bool{}
+		}
+		stages[m["stage"].(string)][m["size"].(float64)] = true
+	}
+	for _, f := range rep.Figures {
+		if !(f.Median > 0) || f.Median < f.Min || f.Median > f.Max || f.Repeats != 1 {
+			t.Errorf("figure %+v: median outside its range, or not positive", f)
+		}
+		if f.Stage == "end-to-end" && (f.BoundBy == "" || f.Limit <= 0) {
+			t.Errorf("end-to-end figure without its bound: %+v", f)
+		}
+	}
+	for _, st := range []string{"memory-copy", "host-copy"} {
+		if !stages[st][0] {
+			t.Errorf("no %s figure", st)
+		}
+	}
+	for _, st := range []string{"compute", "readback", "disk-write", "storage", "end-to-end"} {
+		for _, n := range []float64{32, 48} {
+			if !stages[st][n] {
+				t.Errorf("no %s figure for size %v", st, n)
+			}
+		}
+	}
+	f, err := os.Open(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != len(figs)+1 {
+		t.Errorf("CSV: %d rows (%v), want %d", len(rows), err, len(figs)+1)
+	}
+	if png := decodePNG(t, pl); png.Bounds().Dx() < 600 {
+		t.Errorf("plot of %v", png.Bounds())
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 3 {
+		t.Errorf("bench left files behind: %v", left)
+	}
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sizes", "0"}, "--sizes 0"},
+		{[]string{"--workgroups", "3x999"}, "--workgroups 3x999"},
+		{[]string{"--kernels", "fast"}, "--kernels fast"},
+		{[]string{"--compression", "12"}, "--compression 12"},
+		{[]string{"--dir", "/nonexistent"}, "--dir /nonexistent"},
+		{[]string{"--repeats", "0"}, "at least 1"},
+	} {
+		code, _, stderr := runMain(append([]string{"bench"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q", c.args, code, stderr)
+		}
+	}
+}

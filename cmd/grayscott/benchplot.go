@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+var plotColors = []color.Color{
+	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
+	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+}
+
+// plotBench draws two panels: end-to-end images/s against the storage
+// buffer length, a line per grid size, with the slower stage alone dashed;
+// and compute cell-updates/s against grid size, a line per kernel and work group.
+func plotBench(path string, rep *benchReport) error {
+	left := plot.New()
+	left.Title.Text = "end to end"
+	left.X.Label.Text = "storage buffer length (0 = synchronous)"
+	left.Y.Label.Text = "images/s"
+	left.Legend.Top = true
+	sizes := map[int]plotter.XYs{}
+	bound := map[int]float64{}
+	for _, f := range rep.Figures {
+		if f.Stage == "end-to-end" {
+			sizes[f.Size] = append(sizes[f.Size], plotter.XY{X: float64(f.BufferLen), Y: f.Median})
+			bound[f.Size] = f.Limit
+		}
+	}
+	keys := make([]int, 0, len(sizes))
+	for k := range sizes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, n := range keys {
+		xys := sizes[n]
+		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return err
+		}
+		c := plotColors[i%len(plotColors)]
+		l.Color, pts.Color = c, c
+		left.Add(l, pts)
+		left.Legend.Add(fmt.Sprintf("%d²", n), l, pts)
+		lim, _ := plotter.NewLine(plotter.XYs{{X: xys[0].X, Y: bound[n]}, {X: xys[len(xys)-1].X, Y: bound[n]}})
+		lim.Color, lim.Dashes = c, []vg.Length{vg.Points(4), vg.Points(3)}
+		left.Add(lim)
+	}
+	left.Legend.Add("slower stage alone (dashed)")
+
+	right := plot.New()
+	right.Title.Text = "compute"
+	right.X.Label.Text = "grid side (cells)"
+	right.Y.Label.Text = "cell-updates/s"
+	right.Legend.Top = true
+	right.Legend.Left = true
+	series := map[string]plotter.XYs{}
+	var names []string
+	for _, f := range rep.Figures {
+		if f.Stage == "compute" && f.Unit == "cell-updates/s" {
+			k := f.Kernel + " " + f.Workgroup
+			if _, ok := series[k]; !ok {
+				names = append(names, k)
+			}
+			series[k] = append(series[k], plotter.XY{X: float64(f.Size), Y: f.Median})
+		}
+	}
+	for i, k := range names {
+		l, pts, err := plotter.NewLinePoints(series[k])
+		if err != nil {
+			return err
+		}
+		c := plotColors[i%len(plotColors)]
+		l.Color, pts.Color = c, c
+		right.Add(l, pts)
+		right.Legend.Add(k, l, pts)
+	}
+
+	const w, h = 12 * vg.Inch, 5 * vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Points(20), PadTop: vg.Points(30), PadBottom: vg.Points(5), PadLeft: vg.Points(5), PadRight: vg.Points(10)}
+	canvases := plot.Align([][]*plot.Plot{{left, right}}, tiles, dc)
+	left.Draw(canvases[0][0])
+	right.Draw(canvases[0][1])
+	title := fmt.Sprintf("grayscott bench · %s · %d steps per image", rep.Renderer, rep.Steps)
+	titleFont := plot.DefaultFont
+	titleFont.Size = vg.Points(14)
+	dc.FillText(draw.TextStyle{Color: color.Black, Font: titleFont, Handler: plot.DefaultTextHandler,
+		XAlign: draw.XCenter}, vg.Point{X: w / 2, Y: h - vg.Points(18)}, title)
+
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("bench: %s: %w", path, err)
+	}
+	return f.Close()
+}
