@@ -6,7 +6,7 @@ RUNARGS ?= -r 512 -c 512 -n 100 -e 34 -o output.h5 --force
 # Mesa's on-disk shader cache once reported a broken shader as compiled.
 export MESA_SHADER_CACHE_DISABLE = true
 
-.PHONY: all deps test-deps build build-headless run test bench clean
+.PHONY: all deps test-deps build build-headless bundle run test bench clean
 
 all: build
 
@@ -23,6 +23,11 @@ build: deps
 # A binary for clusters: no window, no X11 libraries (EGL only).
 build-headless: deps
 	$(GO) build -buildvcs=auto -tags nowindow,egl -o bin/grayscott-headless ./cmd/grayscott
+
+# A folder (and .tar.gz) that runs on GPU hosts without a package manager;
+# see scripts/bundle.sh.
+bundle: deps
+	scripts/bundle.sh
 
 # About 20–30 s on llvmpipe with 2 cores; then a picture of the last image.
 run: build
@@ -47,4 +52,4 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./...
 
 clean:
-	rm -rf bin output.h5 output.xmf output-last.png
+	rm -rf bin bundle output.h5 output.xmf output-last.png

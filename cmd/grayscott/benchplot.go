@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -25,8 +27,9 @@ func plotBench(path string, rep *benchReport) error {
 	left := plot.New()
 	left.Title.Text = "end to end"
 	left.X.Label.Text = "storage buffer length (0 = synchronous)"
-	left.Y.Label.Text = "images/s"
-	left.Legend.Top = true
+	left.Y.Label.Text = "images/s (log scale)"
+	left.Y.Scale = plot.LogScale{}
+	left.Y.Tick.Marker = ticks125{}
 	sizes := map[int]plotter.XYs{}
 	bound := map[int]float64{}
 	for _, f := range rep.Figures {
@@ -60,7 +63,7 @@ func plotBench(path string, rep *benchReport) error {
 	right := plot.New()
 	right.Title.Text = "compute"
 	right.X.Label.Text = "grid side (cells)"
-	right.Y.Label.Text = "cell-updates/s"
+	right.Y.Label.Text = "G cell-updates/s"
 	right.Legend.Top = true
 	right.Legend.Left = true
 	series := map[string]plotter.XYs{}
@@ -71,7 +74,7 @@ func plotBench(path string, rep *benchReport) error {
 			if _, ok := series[k]; !ok {
 				names = append(names, k)
 			}
-			series[k] = append(series[k], plotter.XY{X: float64(f.Size), Y: f.Median})
+			series[k] = append(series[k], plotter.XY{X: float64(f.Size), Y: f.Median / 1e9})
 		}
 	}
 	for i, k := range names {
@@ -107,4 +110,23 @@ func plotBench(path string, rep *benchReport) error {
 		return fmt.Errorf("bench: %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// ticks125 labels a log axis at 1, 2 and 5 times powers of ten, falling
+// back to plot's default ticks on a range too narrow for two of them.
+type ticks125 struct{}
+
+func (ticks125) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+			}
+		}
+	}
+	if len(ts) < 2 {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	return ts
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ type runConfig struct {
 	force       bool
 	compression int
 	workGroup   gpu.WorkGroup
+	kernel      string
 	eglPlatform string
 	quiet       bool
 	verbose     bool
@@ -68,7 +70,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		}
 	}
 	cfg := &runConfig{params: f.Params, output: f.Output, force: f.Force, compression: f.Compression,
-		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, eglPlatform: f.EGLPlatform,
+		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, kernel: f.Kernel, eglPlatform: f.EGLPlatform,
 		quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
 		bufferLen: f.BufferLen, readbackSlots: f.ReadbackSlots, flushEvery: f.FlushEvery, compressWorkers: f.CompressWorkers,
 		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset}
@@ -231,7 +233,7 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	info := glctx.Info()
 	log.Debug("OpenGL", "vendor", info.Vendor, "renderer", info.Renderer, "version", info.Version, "platform", info.Platform)
 
-	s, err := gpu.NewSimulator(glctx, p, gpu.Config{WorkGroup: cfg.workGroup, ReadbackSlots: cfg.readbackSlots, ReadbackU: true},
+	s, err := gpu.NewSimulator(glctx, p, gpu.Config{WorkGroup: cfg.workGroup, Kernel: cfg.kernel, ReadbackSlots: cfg.readbackSlots, ReadbackU: true},
 		sim.InitialState(p.Rows, p.Cols))
 	if err != nil {
 		return nil, err
@@ -246,6 +248,7 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 		{Name: "gl_version", Value: info.Version},
 		{Name: "gl_platform", Value: info.Platform},
 		{Name: "workgroup", Value: cfg.workGroup.String()},
+		{Name: "kernel", Value: cmp.Or(cfg.kernel, gpu.KernelNaive)},
 	}
 	if cfg.preset != "" {
 		attrs = append(attrs, storage.Attr{Name: "preset", Value: cfg.preset})

@@ -55,6 +55,7 @@ type Flags struct {
 	FlushEvery      int
 	CompressWorkers int
 
+	Kernel       string
 	Window       bool
 	StepsPerDraw int // 0: as many as the display's pace allows
 	Screenshot   string
@@ -116,6 +117,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	fs.IntVar(&f.FlushEvery, "flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
 	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
 	wg := fs.String("workgroup", DefaultWorkGroup, "compute work-group size XxY")
+	fs.StringVar(&f.Kernel, "kernel", "naive", "step kernel: naive or tiled (shared-memory tiles; same results; grayscott bench tells which is faster here)")
 	fs.StringVar(&f.EGLPlatform, "egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
 	preset := fs.String("preset", "", "F and k of a named pattern: "+presetNames())
@@ -181,6 +183,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	}
 	if f.Quiet && f.Verbose {
 		return nil, Usagef("--quiet and --verbose: pick one")
+	}
+	if f.Kernel != "naive" && f.Kernel != "tiled" {
+		return nil, Usagef("--kernel %s: want naive or tiled", f.Kernel)
 	}
 	switch f.EGLPlatform {
 	case "auto", "device", "surfaceless":

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds a self-contained folder that runs grayscott on a Linux x86-64 host
+# with an NVIDIA (or any EGL) driver and no package manager:
+#   bundle/grayscott-VERSION-linux-amd64/
+#     grayscott        wrapper: runs bin/grayscott with the bundled loader and libraries
+#     bin/grayscott    built with -tags nowindow,egl (no window, no X11)
+#     lib/             every shared library it links (HDF5 and its dependencies,
+#                      glvnd's libEGL, glibc and its loader)
+# The GPU's own EGL driver (libEGL_nvidia) comes from the host, found through
+# glvnd's vendor files; the wrapper also looks where container images put them.
+# Ends by running the bundle once (on this machine's Mesa) as a smoke test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=$(git describe --always --dirty 2>/dev/null || echo dev)
+name="grayscott-$version-linux-amd64"
+out="bundle/$name"
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib"
+go build -buildvcs=auto -tags nowindow,egl -o "$out/bin/grayscott" ./cmd/grayscott
+
+# Every library ldd resolves, the loader included.
+ldd "$out/bin/grayscott" | awk '/=> \// {print $3} /^\t\/.*ld-linux/ {print $1}' | sort -u | while read -r lib; do
+  cp -L "$lib" "$out/lib/"
+done
+loader=$(basename "$(ldd "$out/bin/grayscott" | awk '/ld-linux/ {print $1}')")
+
+cat > "$out/grayscott" <<WRAPPER
+#!/bin/sh
+# grayscott, bundled: the bundled loader and libraries, the host's GPU driver.
+here=\$(dirname "\$(readlink -f "\$0")")
+dirs=/etc/glvnd/egl_vendor.d:/usr/share/glvnd/egl_vendor.d
+for d in /usr/local/nvidia/share/glvnd/egl_vendor.d /usr/local/share/glvnd/egl_vendor.d; do
+  [ -d "\$d" ] && dirs="\$dirs:\$d"
+done
+export __EGL_VENDOR_LIBRARY_DIRS="\${__EGL_VENDOR_LIBRARY_DIRS:-\$dirs}"
+if [ -n "\${GRAYSCOTT_SYSTEM_LIBC:-}" ]; then
+  # The host's glibc (2.34 or newer) and loader, the bundled libraries.
+  LD_LIBRARY_PATH="\$here/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "\$here/bin/grayscott" "\$@"
+fi
+exec "\$here/lib/$loader" --library-path "\$here/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" "\$here/bin/grayscott" "\$@"
+WRAPPER
+chmod +x "$out/grayscott"
+# The bundled libc must not shadow the host's for the host's driver libraries
+# when they are loaded through the host's own loader; with the bundled loader
+# they share the bundled glibc, which is as new as Debian 12's (2.36).
+cat > "$out/README.txt" <<EOF2
+grayscott $version, bundled for Linux x86-64 hosts with an EGL-capable GPU driver.
+
+  ./grayscott run -r 4096 -c 4096 -n 10 -o out.h5
+  ./grayscott bench --sizes 1024,4096 --json bench.json
+
+The GPU is reached through EGL's device platform (--egl-platform device).
+GRAYSCOTT_SYSTEM_LIBC=1 uses the host's glibc and loader instead of the bundled ones.
+EOF2
+tar -C bundle -czf "bundle/$name.tar.gz" "$name"
+
+# Smoke test: the bundle runs from an empty environment.
+tmp=$(mktemp -d)
+env -i PATH=/usr/bin:/bin "$out/grayscott" run -q -r 32 -c 32 -n 2 -e 10 -o "$tmp/smoke.h5"
+env -i PATH=/usr/bin:/bin "$out/grayscott" info "$tmp/smoke.h5" | head -2
+rm -rf "$tmp"
+echo "bundle: $out ($(du -sh "$out" | cut -f1)), bundle/$name.tar.gz"
