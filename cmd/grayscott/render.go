@@ -275,14 +275,15 @@ func paint(img *image.Paletted, field []float32, rows, cols, scale int, lo, hi f
 	}
 }
 
+// writePNG encodes img to path (rendered images and window screenshots).
 func writePNG(path string, img image.Image) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return err
 	}
 	if err := png.Encode(f, img); err != nil {
 		f.Close()
-		return fmt.Errorf("render: %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Close()
 }

@@ -6,10 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -83,7 +80,7 @@ func (v *windowViewer) run(ctx context.Context, pl *pipeline, w *storage.Writer)
 	if v.cfg.screenshot != "" {
 		img, err := v.win.Draw(v.sim, true)
 		if err == nil {
-			err = savePNG(v.cfg.screenshot, img)
+			err = writePNG(v.cfg.screenshot, img)
 		}
 		if err != nil && runErr == nil {
 			runErr = err
@@ -162,7 +159,7 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline, w *storage.Write
 	}
 	if a.Screenshot {
 		name := fmt.Sprintf("grayscott-%s.png", time.Now().Format("20060102-150405.000"))
-		if err := savePNG(name, img); err != nil {
+		if err := writePNG(name, img); err != nil {
 			v.log.Warn("screenshot failed", "err", err)
 		} else {
 			v.log.Info("screenshot saved", "file", name)
@@ -193,16 +190,4 @@ func (v *windowViewer) updateTitle(pl *pipeline, w *storage.Writer) {
 	}
 	v.win.SetTitle(fmt.Sprintf("grayscott · %.0f steps/s · step %d · F %.4g k %.4g · image %d/%d · queue %d/%d · %s%s",
 		rate, v.sim.Steps(), p.Feed, p.Kill, pl.next, pl.images, q, c, v.win.Colormap(), state))
-}
-
-func savePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("screenshot: %w", err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("screenshot %s: %w", path, err)
-	}
-	return f.Close()
 }
