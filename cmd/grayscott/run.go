@@ -107,6 +107,7 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	}
 	fp, perr := r.Params()
 	level, lerr := r.Int("compression_level")
+	_, ckImages, _ := r.Checkpoint()
 	r.Close()
 	if perr != nil || lerr != nil {
 		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, lerr))
@@ -135,6 +136,9 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	images := cfg.params.Images
 	if !fs.Changed("nbimage") {
 		images = fp.Images
+	}
+	if images < ckImages {
+		return usagef("--nbimage %d: %s already holds %d images", images, path, ckImages)
 	}
 	cfg.params = fp
 	cfg.params.Images = images
