@@ -65,7 +65,12 @@ func (pl *pipeline) done() bool { return pl.queued >= pl.images }
 // oldest image. A preview window calls it with its steps per draw.
 func (pl *pipeline) advance(ctx context.Context, n int) error {
 	for n > 0 && !pl.done() {
-		k := min(n, pl.steps-pl.stepInImage)
+		// At most stepChunk steps per GL call: a stop request is seen
+		// between chunks even when an image takes millions of steps.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := min(n, pl.steps-pl.stepInImage, stepChunk)
 		if err := pl.sim.Step(k); err != nil {
 			return err
 		}
@@ -88,6 +93,9 @@ func (pl *pipeline) advance(ctx context.Context, n int) error {
 	}
 	return nil
 }
+
+// stepChunk bounds the steps queued in one GL call.
+const stepChunk = 1024
 
 // drain delivers the readbacks still queued, the last with a checkpoint:
 // images already computed are worth keeping, even after a cancellation. A
