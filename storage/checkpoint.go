@@ -1,18 +1,26 @@
 package storage
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"unsafe"
 
 	"gonum.org/v1/hdf5"
 
 	"grayscott/sim"
 )
 
-// CheckpointGroup holds the state a run can resume from: dataset u
-// (float32 [rows, cols]) and attributes step (simulation steps done) and
-// images (images of /matrix that the state follows). V is the last of those
-// images, /matrix[images-1], so it is not stored twice.
+// CheckpointGroup holds the states a run can resume from, in two slots
+// written in turn, u0 and u1: float32 [rows, cols] datasets of U, each with
+// attributes images (images of /matrix the state follows; V is
+// /matrix[images-1], not stored twice), step and crc. The CRC covers U, V,
+// images and step, so a slot torn by a crash (its data, its attributes or
+// the image it follows from different flushes) is detected at resume, and
+// the other slot, one flush older, is used.
 const CheckpointGroup = "checkpoint"
+
+var checkpointSlots = [2]string{"u0", "u1"}
 
 // Checkpoint is a saved state.
 type Checkpoint struct {
@@ -21,29 +29,76 @@ type Checkpoint struct {
 	Images int
 }
 
-// WriteCheckpoint saves u, U after step steps, under /checkpoint; V of that
-// state is the last image written. It is durable after the next Flush.
-func (f *File) WriteCheckpoint(u []float32, step int64) error {
-	if len(u) != f.rows*f.cols {
-		return fmt.Errorf("storage: checkpoint of %d floats, grid has %d cells", len(u), f.rows*f.cols)
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checkpointCRC is the checksum that ties a checkpoint's parts together.
+func checkpointCRC(u, v []float32, images int, step int64) int64 {
+	h := crc32.New(castagnoli)
+	h.Write(unsafe.Slice((*byte)(unsafe.Pointer(&u[0])), 4*len(u)))
+	h.Write(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v)))
+	var n [16]byte
+	binary.LittleEndian.PutUint64(n[:8], uint64(images))
+	binary.LittleEndian.PutUint64(n[8:], uint64(step))
+	h.Write(n[:])
+	return int64(h.Sum32())
+}
+
+// WriteCheckpoint saves u, U after step steps, whose V is v, the last image
+// written, into the older checkpoint slot. It is durable after the next Flush.
+func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
+	if len(u) != f.rows*f.cols || len(v) != f.rows*f.cols {
+		return fmt.Errorf("storage: checkpoint of %d and %d floats, grid has %d cells", len(u), len(v), f.rows*f.cols)
 	}
 	if f.frames == 0 {
 		return fmt.Errorf("storage: a checkpoint follows an image; none is written yet")
 	}
-	if err := writeCheckpoint(f.file.ID(), f.rows, f.cols, u); err != nil {
+	name := checkpointSlots[f.nextSlot]
+	if err := writeCheckpoint(f.file.ID(), name, f.rows, f.cols, u); err != nil {
 		return f.failed(err)
 	}
-	g := openGroup(f.file.ID(), CheckpointGroup)
-	if g < 0 {
-		return fmt.Errorf("storage: /%s missing in %s after writing it", CheckpointGroup, f.path)
+	d, err := openDataset(f.file.ID(), CheckpointGroup+"/"+name)
+	if err != nil {
+		return f.failed(err)
 	}
-	defer closeGroup(g)
-	for _, a := range []Attr{{"step", step}, {"images", f.frames}} {
-		if err := writeAttr(g, a.Name, a.Value); err != nil {
-			return fmt.Errorf("%w in %s", err, f.path)
+	defer closeDataset(d)
+	for _, a := range []Attr{{"images", f.frames}, {"step", step}, {"crc", checkpointCRC(u, v, f.frames, step)}} {
+		if err := writeAttr(d, a.Name, a.Value); err != nil {
+			return f.failed(err)
 		}
 	}
+	f.nextSlot = 1 - f.nextSlot
 	return nil
+}
+
+// readCheckpoint returns the newest checkpoint slot whose CRC matches, and
+// its index; none when there is no valid slot. images bounds what /matrix
+// holds.
+func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int, bool) {
+	var best *Checkpoint
+	bestSlot := -1
+	for slot, name := range checkpointSlots {
+		d, err := openDataset(file, CheckpointGroup+"/"+name)
+		if err != nil {
+			continue
+		}
+		n, err1 := readIntAttr(d, "images")
+		step, err2 := readIntAttr(d, "step")
+		crc, err3 := readIntAttr(d, "crc")
+		closeDataset(d)
+		if err1 != nil || err2 != nil || err3 != nil || n < 1 || int(n) > images || (best != nil && int(n) <= best.Images) {
+			continue
+		}
+		st := &sim.State{Rows: rows, Cols: cols, U: make([]float32, rows*cols), V: make([]float32, rows*cols)}
+		if read2D(file, CheckpointGroup+"/"+name, st.U) != nil || readImage(dset, int(n)-1, rows, cols, st.V) != nil {
+			continue
+		}
+		if checkpointCRC(st.U, st.V, int(n), step) != crc {
+			continue // torn by a crash
+		}
+		best, bestSlot = &Checkpoint{State: st, Step: step, Images: int(n)}, slot
+	}
+	quiet()
+	return best, bestSlot, best != nil
 }
 
 // ReadParams reads the model parameters from the root attributes of a file
@@ -109,33 +164,21 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	if lvl, err := readIntAttr(f.root.ID(), "compression_level"); err == nil {
 		f.level = int(lvl)
 	}
-	// Without a checkpoint (stopped before its first one) the run starts
-	// over from the initial state: every image is recomputed identically.
-	ck := &Checkpoint{State: sim.InitialState(p.Rows, p.Cols)}
-	if g := openGroup(hf.ID(), CheckpointGroup); g >= 0 {
-		step, err1 := readIntAttr(g, "step")
-		images, err2 := readIntAttr(g, "images")
-		closeGroup(g)
-		if err1 != nil || err2 != nil {
-			return nil, p, nil, fmt.Errorf("storage: /%s of %s lacks its step or images attribute", CheckpointGroup, path)
-		}
-		ck.Step, ck.Images = step, int(images)
-		if err := read2D(hf.ID(), CheckpointGroup+"/u", ck.State.U); err != nil {
-			return nil, p, nil, err
-		}
-	}
 	if f.dset, err = openDataset(hf.ID(), Dataset); err != nil {
 		return nil, p, nil, fmt.Errorf("%w in %s", err, path)
 	}
 	dims, err := datasetDims(f.dset)
-	if err != nil || dims[1] != p.Rows || dims[2] != p.Cols || dims[0] < ck.Images {
-		return nil, p, nil, fmt.Errorf("storage: /%s of %s has shape %v; its checkpoint follows image %d of a %d×%d grid",
-			Dataset, path, dims, ck.Images, p.Rows, p.Cols)
+	if err != nil || dims[1] != p.Rows || dims[2] != p.Cols {
+		return nil, p, nil, fmt.Errorf("storage: /%s of %s has shape %v for a %d×%d grid", Dataset, path, dims, p.Rows, p.Cols)
 	}
-	if ck.Images > 0 {
-		if err := readImage(f.dset, ck.Images-1, p.Rows, p.Cols, ck.State.V); err != nil {
-			return nil, p, nil, fmt.Errorf("%w of %s (the checkpoint's V)", err, path)
-		}
+	// Without a valid checkpoint (stopped before its first one) the run
+	// starts over from the initial state: every image is recomputed
+	// identically.
+	ck, slot, ok := readCheckpoint(hf.ID(), f.dset, p.Rows, p.Cols, dims[0])
+	if !ok {
+		ck = &Checkpoint{State: sim.InitialState(p.Rows, p.Cols)}
+	} else {
+		f.nextSlot = 1 - slot // keep the valid slot until the next one is written
 	}
 	// Images after the checkpoint are recomputed, identical, from its state.
 	if err := setExtent(f.dset, ck.Images, p.Rows, p.Cols); err != nil {

@@ -63,6 +63,7 @@ type File struct {
 	level      int
 	syncer     *os.File // a descriptor of the same file, for fsync
 	reserve    *os.File // see makeReserve
+	nextSlot   int      // checkpoint slot written next
 	closed     bool
 }
 

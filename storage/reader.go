@@ -110,17 +110,14 @@ func (r *Reader) Attrs() ([]Attr, error) {
 // StoredBytes returns the bytes /matrix takes in the file (after compression).
 func (r *Reader) StoredBytes() int64 { return storageSize(r.dset.ID()) }
 
-// Checkpoint returns the step and image count of the file's checkpoint, or
-// ok = false when it has none.
+// Checkpoint returns the step and image count of the file's newest valid
+// checkpoint, or ok = false when it has none.
 func (r *Reader) Checkpoint() (step int64, images int, ok bool) {
-	g := openGroup(r.file.ID(), CheckpointGroup)
-	if g < 0 {
+	ck, _, ok := readCheckpoint(r.file.ID(), r.dset.ID(), r.rows, r.cols, r.images)
+	if !ok {
 		return 0, 0, false
 	}
-	defer closeGroup(g)
-	step, err1 := readIntAttr(g, "step")
-	n, err2 := readIntAttr(g, "images")
-	return step, int(n), err1 == nil && err2 == nil
+	return ck.Step, ck.Images, true
 }
 
 // Path returns the file's path.

@@ -187,9 +187,9 @@ static long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_
 
 static htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
 
-// gs_checkpoint writes u ([rows, cols] float32) to /checkpoint/u, creating
-// the group and the dataset on first use. (V is the last image of /matrix.)
-static herr_t gs_checkpoint(hid_t file, hsize_t rows, hsize_t cols, const float *u) {
+// gs_checkpoint writes u ([rows, cols] float32) to /checkpoint/NAME,
+// creating the group and the dataset on first use.
+static herr_t gs_checkpoint(hid_t file, const char *name, hsize_t rows, hsize_t cols, const float *u) {
 	hid_t g;
 	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
 	if (have < 0) return -1;
@@ -197,11 +197,11 @@ static herr_t gs_checkpoint(hid_t file, hsize_t rows, hsize_t cols, const float 
 	if (g < 0) return -1;
 	hsize_t dims[2] = {rows, cols};
 	hid_t d;
-	if (have) {
-		d = H5Dopen2(g, "u", H5P_DEFAULT);
+	if (H5Lexists(g, name, H5P_DEFAULT) > 0) {
+		d = H5Dopen2(g, name, H5P_DEFAULT);
 	} else {
 		hid_t sp = H5Screate_simple(2, dims, NULL);
-		d = H5Dcreate2(g, "u", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+		d = H5Dcreate2(g, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 		H5Sclose(sp);
 	}
 	herr_t err = -1;
@@ -524,9 +524,11 @@ func attrExists(loc int64, name string) bool {
 	return C.gs_attr_exists(C.hid_t(loc), cname) > 0
 }
 
-func writeCheckpoint(file int64, rows, cols int, u []float32) error {
-	return herr(C.gs_checkpoint(C.hid_t(file), C.hsize_t(rows), C.hsize_t(cols),
-		(*C.float)(unsafe.Pointer(&u[0]))), "writing the checkpoint")
+func writeCheckpoint(file int64, name string, rows, cols int, u []float32) error {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return herr(C.gs_checkpoint(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&u[0]))), "writing checkpoint %s", name)
 }
 
 func readImage(dset int64, n, rows, cols int, dst []float32) error {

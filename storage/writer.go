@@ -32,9 +32,9 @@ type ChunkSink interface {
 // Checkpointer is a Sink that can save the full state with an image, so
 // that a run can resume from it. *File is a Checkpointer.
 type Checkpointer interface {
-	// WriteCheckpoint saves u, U after step steps; V of that state is the
-	// image just written.
-	WriteCheckpoint(u []float32, step int64) error
+	// WriteCheckpoint saves u, U after step steps, whose V is v, the image
+	// just written.
+	WriteCheckpoint(u, v []float32, step int64) error
 }
 
 // item is one queued image, with U when it carries a checkpoint.
@@ -297,7 +297,7 @@ func (w *Writer) stored(it item) error {
 	due := w.opts.FlushEvery > 0 && w.stats.Frames%w.opts.FlushEvery == 0
 	if it.u != nil {
 		if cp, ok := w.sink.(Checkpointer); ok {
-			if err := cp.WriteCheckpoint(it.u, it.step); err != nil {
+			if err := cp.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
 				return err
 			}
 			w.stats.Checkpoints++

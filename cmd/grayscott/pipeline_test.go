@@ -173,7 +173,7 @@ func BenchmarkPipeline(b *testing.B) {
 				}
 				// What a run with --flush-every 1 stores: the image, the
 				// checkpoint's U, a flush.
-				if err := f.WriteCheckpoint(frame, int64(i)); err != nil {
+				if err := f.WriteCheckpoint(frame, frame, int64(i)); err != nil {
 					b.Fatal(err)
 				}
 				if err := f.Flush(); err != nil {
