@@ -74,6 +74,10 @@ func (p Params) Cells() int { return p.Rows * p.Cols }
 // |1 − 4·dt·D| ≤ 1 needs dt·D ≤ 1/2.
 const StabilityLimit = 0.5
 
+// MaxSteps bounds images × steps per image, so that step counts stay exact
+// in every counter (and a run ends in the lifetime of its machine).
+const MaxSteps = 1 << 53
+
 // MaxRate bounds the feed and kill rates.
 const MaxRate = 1.0
 
@@ -109,6 +113,9 @@ func (p Params) Validate() error {
 			return &ParamError{c.flag, fmt.Sprint(c.v), "must be a positive integer"}
 		}
 	}
+	if int64(p.Images)*int64(p.StepsPerImage) > MaxSteps {
+		return &ParamError{"nbextrastep", fmt.Sprint(p.StepsPerImage), fmt.Sprintf("%d images of %d steps exceed %d steps in all", p.Images, p.StepsPerImage, int64(MaxSteps))}
+	}
 	if int64(p.Rows)*int64(p.Cols) > MaxCells {
 		return &ParamError{"nbrow", fmt.Sprint(p.Rows), fmt.Sprintf("grid %d×%d has more than %d cells", p.Rows, p.Cols, MaxCells)}
 	}
@@ -138,8 +145,8 @@ func (p Params) Validate() error {
 	// Du=0.1 sits exactly on the limit.
 	if d := p.DeltaT * max(p.DiffU, p.DiffV); d > StabilityLimit {
 		return &ParamError{"deltat", fmt.Sprint(p.DeltaT), fmt.Sprintf(
-			"beyond the stencil's stability limit: dt·max(Du,Dv) = %.4g > %g (use dt ≤ %.4g)",
-			d, StabilityLimit, StabilityLimit/max(p.DiffU, p.DiffV))}
+			"beyond the stencil's stability limit: dt·max(du,dv) = %g·%g = %.4g > %g (lower --deltat to ≤ %.4g, or --du/--dv)",
+			p.DeltaT, max(p.DiffU, p.DiffV), d, StabilityLimit, StabilityLimit/max(p.DiffU, p.DiffV))}
 	}
 	if p.Boundary < Zero || p.Boundary > Neumann {
 		return &ParamError{"boundary", p.Boundary.String(), "unknown boundary"}

@@ -320,6 +320,10 @@ func (f *File) Close(completed bool, reason string) error {
 		attrs = append(attrs, Attr{"stop_reason", reason})
 	}
 	err := f.SetAttrs(attrs...)
+	if completed && err == nil {
+		// A resumed run that completes leaves no earlier stop behind.
+		err = deleteAttr(f.root.ID(), "stop_reason")
+	}
 	if cerr := f.closeHandles(); err == nil {
 		err = cerr
 	}

@@ -187,6 +187,12 @@ static long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_
 
 static htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
 
+static herr_t gs_attr_delete(hid_t loc, const char *name) {
+	htri_t e = H5Aexists(loc, name);
+	if (e <= 0) return e < 0 ? -1 : 0;
+	return H5Adelete(loc, name);
+}
+
 // gs_checkpoint writes u ([rows, cols] float32) to /checkpoint/NAME,
 // creating the group and the dataset on first use.
 static herr_t gs_checkpoint(hid_t file, const char *name, hsize_t rows, hsize_t cols, const float *u) {
@@ -517,6 +523,12 @@ func readAttrs(loc int64) ([]Attr, error) {
 }
 
 func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset))) }
+
+func deleteAttr(loc int64, name string) error {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return herr(C.gs_attr_delete(C.hid_t(loc), cname), "deleting attribute %s", name)
+}
 
 func attrExists(loc int64, name string) bool {
 	cname := C.CString(name)

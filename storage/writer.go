@@ -58,6 +58,10 @@ type WriterOptions struct {
 	// Checkpoints makes a second pool of PoolSize() frames for U, handed
 	// out by StateFrame, so that images can carry checkpoints (SendState).
 	Checkpoints bool
+	// FirstImage is the index of the first image sent (a resumed run's
+	// images already in the file): flushes fall on images whose index+1 is
+	// a multiple of FlushEvery, whatever run wrote them.
+	FirstImage int
 }
 
 // PoolSize returns how many frames a pipeline with these options uses:
@@ -294,7 +298,7 @@ func (w *Writer) store(it item) {
 func (w *Writer) stored(it item) error {
 	w.stats.Frames++
 	w.stats.Bytes += int64(4 * w.pool.Cells())
-	due := w.opts.FlushEvery > 0 && w.stats.Frames%w.opts.FlushEvery == 0
+	due := w.opts.FlushEvery > 0 && (w.opts.FirstImage+w.stats.Frames)%w.opts.FlushEvery == 0
 	if it.u != nil {
 		if cp, ok := w.sink.(Checkpointer); ok {
 			if err := cp.WriteCheckpoint(it.u, it.frame, it.step); err != nil {

@@ -133,9 +133,32 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	}
 	o := &benchOptions{images: *images, steps: *steps, repeats: *repeats, dir: *dir, jsonPath: *jsonPath,
 		csvPath: *csvPath, plotPath: *plotPath, eglPlatform: *platform, quiet: *quiet}
-	if *quick {
-		*sizes, *bufferLens, *compression, *flushes, *workgroups = "32,48", "0,2", "0,1", "1,0", "16x16,8x8"
-		o.images, o.steps, o.repeats = 3, 2, 1
+	if *quick { // tiny defaults; flags given on the command line still win
+		quickDefaults := []struct {
+			flag string
+			dst  *string
+			val  string
+		}{{"sizes", sizes, "32,48"}, {"buffer-lens", bufferLens, "0,2"}, {"compression", compression, "0,1"},
+			{"flush-every", flushes, "1,0"}, {"workgroups", workgroups, "16x16,8x8"}}
+		for _, q := range quickDefaults {
+			if !fs.Changed(q.flag) {
+				*q.dst = q.val
+			}
+		}
+		for _, q := range []struct {
+			flag string
+			dst  *int
+			val  int
+		}{{"images", &o.images, 3}, {"nbextrastep", &o.steps, 2}, {"repeats", &o.repeats, 1}} {
+			if !fs.Changed(q.flag) {
+				*q.dst = q.val
+			}
+		}
+	}
+	switch o.eglPlatform {
+	case "auto", "device", "surfaceless":
+	default:
+		return nil, usagef("--egl-platform %s: want auto, device or surfaceless", o.eglPlatform)
 	}
 	var err error
 	if o.sizes, err = parseIntList("sizes", *sizes, 2); err != nil {

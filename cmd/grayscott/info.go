@@ -93,6 +93,9 @@ func infoCommand(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "  complete")
 	default:
 		reason, _ := fi.Attributes["stop_reason"].(string)
+		if reason == "" {
+			reason = "no stop reason recorded: the run was killed, or is still running"
+		}
 		fmt.Fprintf(stdout, "  incomplete: %s\n", reason)
 	}
 	if fi.CheckpointStep != nil {

@@ -29,10 +29,16 @@ func (noProgress) start(*runStats, *storage.Writer) {}
 func (noProgress) image(int)                        {}
 func (noProgress) finish()                          {}
 
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 // newProgress returns a progress bar when stderr is a terminal, else a
 // structured log line every few seconds.
 func newProgress(stderr io.Writer, log *slog.Logger) progress {
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(stderr) {
 		return &barProgress{out: stderr}
 	}
 	return &logProgress{log: log, every: 5 * time.Second}

@@ -91,7 +91,7 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	rangeSpec := fs.String("range", "auto", "value range mapped to the colormap: auto (min and max of the selected images) or LO,HI")
 	framesSpec := fs.String("frames", "", "images A:B:STEP (Python slice; negative from the end; default all, or the last for .png)")
 	scale := fs.Int("scale", 1, "enlarge each cell to N×N pixels")
-	fps := fs.Int("fps", 25, "frames per second of GIF and MP4")
+	fps := fs.Int("fps", 25, "frames per second of MP4 and GIF (GIF: 50 at most)")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -118,6 +118,17 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 		return usagef("--fps %d: want 1..100", *fps)
 	}
 	kind := strings.ToLower(filepath.Ext(*out))
+	switch kind {
+	case ".png", ".gif", ".mp4":
+		if _, err := os.Stat(filepath.Dir(*out)); err != nil {
+			return usagef("--output %s: folder %s does not exist", *out, filepath.Dir(*out))
+		}
+	default:
+		if st, err := os.Stat(*out); kind != "" && (err != nil || !st.IsDir()) {
+			return usagef("--output %s: want a folder, NAME.png, NAME.gif or NAME.mp4", *out)
+		}
+		kind = ""
+	}
 	if kind == ".mp4" {
 		if _, err := exec.LookPath("ffmpeg"); err != nil {
 			return usagef("--output %s: MP4 needs ffmpeg, which is not installed (Debian package ffmpeg); write PNGs or a GIF instead", *out)
@@ -178,7 +189,8 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
-		g, err := gifstream.NewWriter(f, w, h, cmap.Palette(), max(1, 100 / *fps))
+		// Browsers show delays under 2/100 s as 1/10 s: 50 frames/s at most.
+		g, err := gifstream.NewWriter(f, w, h, cmap.Palette(), max(2, 100 / *fps))
 		if err != nil {
 			f.Close()
 			return err

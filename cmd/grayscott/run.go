@@ -43,7 +43,12 @@ type runConfig struct {
 	stepsPerDraw int
 	screenshot   string
 	preset       string
+	firstImage   int // with --resume: images of the file's checkpoint
 }
+
+// errWindowClosed is the stop reason when the user closes the preview
+// window before the last image: a clean stop (exit status 0).
+var errWindowClosed = errors.New("the window was closed")
 
 // viewer drives a run with a live view (the preview window, when the
 // binary has one); headless runs have none.
@@ -69,6 +74,9 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 			return nil, usagef("--json %s: folder %s does not exist", f.JSON, filepath.Dir(f.JSON))
 		}
 	}
+	if err := checkPathClashes(f); err != nil {
+		return nil, err
+	}
 	cfg := &runConfig{params: f.Params, output: f.Output, force: f.Force, compression: f.Compression,
 		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, kernel: f.Kernel, eglPlatform: f.EGLPlatform,
 		quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
@@ -91,6 +99,27 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	return cfg, nil
 }
 
+// checkPathClashes refuses outputs that would overwrite each other: the
+// HDF5 file, its XDMF sidecar, the JSON summary and the screenshot.
+func checkPathClashes(f *runflags.Flags) error {
+	h5 := cmp.Or(f.Resume, f.Output)
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	if abs(xdmfPath(h5)) == abs(h5) {
+		return usagef("--output %s: its XDMF sidecar would have the same name; use the .h5 extension", h5)
+	}
+	taken := map[string]string{abs(h5): "the output", abs(xdmfPath(h5)): "the XDMF sidecar " + xdmfPath(h5)}
+	for _, o := range []struct{ flag, path string }{{"json", f.JSON}, {"screenshot", f.Screenshot}} {
+		if o.path == "" {
+			continue
+		}
+		if what, ok := taken[abs(o.path)]; ok {
+			return usagef("--%s %s: would overwrite %s", o.flag, o.path, what)
+		}
+		taken[abs(o.path)] = "--" + o.flag
+	}
+	return nil
+}
+
 // resumeParams takes the parameters of the file to resume and refuses
 // flags that were set to other values, naming each difference. -n may
 // raise the number of images.
@@ -108,6 +137,7 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	fp, perr := r.Params()
 	level, lerr := r.Int("compression_level")
 	_, ckImages, _ := r.Checkpoint()
+	flushEvery, ferr := r.Int("flush_every")
 	r.Close()
 	if perr != nil || lerr != nil {
 		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, lerr))
@@ -130,6 +160,10 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 			diffs = append(diffs, fmt.Sprintf("--%s %s (file: %s)", name, given[name], fileValues[name]))
 		}
 	}
+	if fs.Preset != "" && (cfg.params.Feed != fp.Feed || cfg.params.Kill != fp.Kill) {
+		diffs = append(diffs, fmt.Sprintf("--preset %s (F %g, k %g; file: F %g, k %g)", fs.Preset,
+			cfg.params.Feed, cfg.params.Kill, fp.Feed, fp.Kill))
+	}
 	if len(diffs) > 0 {
 		return usagef("--resume %s: the file was made with other parameters: %s", path, strings.Join(diffs, ", "))
 	}
@@ -142,6 +176,11 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	}
 	cfg.params = fp
 	cfg.params.Images = images
+	cfg.firstImage = ckImages
+	cfg.preset = "" // the file keeps what it had
+	if !fs.Changed("flush-every") && ferr == nil {
+		cfg.flushEvery = int(flushEvery) // as the run being continued did
+	}
 	cfg.compression = int(level)
 	cfg.output = path
 	cfg.resume = true
@@ -187,6 +226,14 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 				err = jerr
 			}
 		}
+	}
+	if errors.Is(err, errWindowClosed) && st != nil {
+		// Closing the window is a clean stop, like the end of the run.
+		if !cfg.quiet {
+			fmt.Fprintf(stderr, "grayscott: the window was closed: %s holds %d of %d images; continue with: grayscott run --resume %s\n",
+				cfg.output, st.Images+st.FirstImage, cfg.params.Images, cfg.output)
+		}
+		return nil
 	}
 	if sig := stopSignal(ctx); sig != nil && st != nil {
 		return &interruptedError{sig: sig, output: cfg.output, images: st.Images + st.FirstImage, total: cfg.params.Images, cause: err}
@@ -253,11 +300,13 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 		{Name: "gl_platform", Value: info.Platform},
 		{Name: "workgroup", Value: cfg.workGroup.String()},
 		{Name: "kernel", Value: cmp.Or(cfg.kernel, gpu.KernelNaive)},
+		{Name: "flush_every", Value: cfg.flushEvery},
 	}
 	if cfg.preset != "" {
 		attrs = append(attrs, storage.Attr{Name: "preset", Value: cfg.preset})
 	}
-	opts := storage.WriterOptions{BufferLen: cfg.bufferLen, FlushEvery: cfg.flushEvery, Workers: cfg.compressWorkers, Checkpoints: true}
+	opts := storage.WriterOptions{BufferLen: cfg.bufferLen, FlushEvery: cfg.flushEvery, Workers: cfg.compressWorkers,
+		Checkpoints: true, FirstImage: cfg.firstImage}
 	pool := storage.NewPool(opts.PoolSize(), p.Cells())
 	var ck *storage.Checkpoint
 	w, err := storage.StartWriter(func() (storage.Sink, error) {

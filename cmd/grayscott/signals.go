@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // stopSignalCause is the cancellation cause recorded for a stop signal.
@@ -41,19 +42,33 @@ func notifyStop(parent context.Context, stderr io.Writer) (ctx context.Context, 
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
+	lead := ""
+	if isTerminal(stderr) {
+		lead = "\n" // below the progress bar
+	}
 	go func() {
+		var first time.Time
 		select {
 		case s := <-ch:
-			fmt.Fprintf(stderr, "\ngrayscott: %s: finishing the images in flight and closing the file (again to quit at once)\n", signalName(s))
+			first = time.Now()
+			fmt.Fprintf(stderr, "%sgrayscott: %s: finishing the images in flight and closing the file (again to quit at once)\n", lead, signalName(s))
 			cancel(&stopSignalCause{s})
 		case <-done:
 			return
 		}
-		select {
-		case s := <-ch:
-			fmt.Fprintf(stderr, "grayscott: %s again: quitting now; the file may need 'h5clear -s' before it opens\n", signalName(s))
-			os.Exit(exitCodeFor(s))
-		case <-done:
+		for {
+			select {
+			case s := <-ch:
+				// timeout(1) and some shells deliver one stop twice (to the
+				// process and to its group): only a later signal means "now".
+				if time.Since(first) < time.Second {
+					continue
+				}
+				fmt.Fprintf(stderr, "grayscott: %s again: quitting now; the file may need 'h5clear -s' before it opens\n", signalName(s))
+				os.Exit(exitCodeFor(s))
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {

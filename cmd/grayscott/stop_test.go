@@ -150,6 +150,12 @@ func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 		if c := attrInt(t, out, "completed"); c != 1 {
 			t.Errorf("trial %d: completed = %d after resuming to the end", trial, c)
 		}
+		if r, err := storage.Open(out); err == nil {
+			if reason, err := r.String("stop_reason"); err == nil {
+				t.Errorf("trial %d: a completed file still says stop_reason %q", trial, reason)
+			}
+			r.Close()
+		}
 	}
 }
 
@@ -208,6 +214,9 @@ func TestResumeRefusesOtherParameters(t *testing.T) {
 	requireGL(t, stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runMain("run", "-q", "--resume", out, "--preset", "worms"); code != exitUsage || !strings.Contains(stderr, "--preset worms (F 0.078, k 0.061; file: F 0.014, k 0.054)") {
+		t.Errorf("resume with another preset: exit %d, %q", code, stderr)
 	}
 	code, _, stderr = runMain("run", "--resume", out, "-f", "0.03", "--boundary", "neumann", "-c", "16")
 	if code != exitUsage {

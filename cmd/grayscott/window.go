@@ -92,9 +92,6 @@ func (v *windowViewer) run(ctx context.Context, pl *pipeline, w *storage.Writer)
 	return pl.next - pl.first, runErr
 }
 
-// errWindowClosed is the stop reason when the user closes the window.
-var errWindowClosed = errors.New("the window was closed")
-
 // frame handles input, advances the simulation and draws once. It reports
 // quit when the user asked to, or when every image is done.
 func (v *windowViewer) frame(ctx context.Context, pl *pipeline, w *storage.Writer) (quit bool, err error) {

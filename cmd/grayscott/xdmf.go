@@ -87,7 +87,7 @@ func xdmfCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	out, err := writeXDMF(fs.Arg(0))
 	if err != nil {
-		return err
+		return usagef("xdmf: %v", err)
 	}
 	fmt.Fprintln(stderr, "wrote", out)
 	return nil
