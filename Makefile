@@ -6,7 +6,7 @@ RUNARGS ?= -r 512 -c 512 -n 100 -e 34 -o output.h5 --force
 # Mesa's on-disk shader cache once reported a broken shader as compiled.
 export MESA_SHADER_CACHE_DISABLE = true
 
-.PHONY: all deps test-deps build build-headless bundle run test bench clean
+.PHONY: all deps test-deps build build-headless bundle run test fuzz bench clean
 
 all: build
 
@@ -46,6 +46,10 @@ test: test-deps
 	$(GO) vet -tags nowindow ./cmd/grayscott
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	GRAYSCOTT_REQUIRE_GL=1 GRAYSCOTT_REQUIRE_DISPLAY=1 $(XVFB) $(GO) test -race -timeout 10m -count=1 ./...
+
+# A short fuzzing of the flag parser (CI runs it after make test; its seeds
+# and the inputs it once failed on also run in every make test).
+fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRunFlags$$' -fuzztime 10s ./cmd/grayscott/internal/runflags
 
 bench: deps
