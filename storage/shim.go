@@ -185,8 +185,6 @@ static int gs_attr_info(hid_t loc, int idx, char *name, size_t n) {
 
 static long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_size(dset); }
 
-static htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
-
 static herr_t gs_attr_delete(hid_t loc, const char *name) {
 	htri_t e = H5Aexists(loc, name);
 	if (e <= 0) return e < 0 ? -1 : 0;
@@ -232,11 +230,6 @@ static herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, f
 	return err;
 }
 
-static hid_t gs_open_group(hid_t file, const char *name) {
-	if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return -1;
-	return H5Gopen2(file, name, H5P_DEFAULT);
-}
-
 static herr_t gs_read_2d(hid_t file, const char *path, float *dst) {
 	hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
 	if (d < 0) return -1;
@@ -244,8 +237,6 @@ static herr_t gs_read_2d(hid_t file, const char *path, float *dst) {
 	H5Dclose(d);
 	return err;
 }
-
-static herr_t gs_close_group(hid_t g) { return H5Gclose(g); }
 
 // gs_open_dataset opens name without a chunk cache: every image goes to
 // the file when it is written, so a failure (a full disk) shows at that
@@ -530,12 +521,6 @@ func deleteAttr(loc int64, name string) error {
 	return herr(C.gs_attr_delete(C.hid_t(loc), cname), "deleting attribute %s", name)
 }
 
-func attrExists(loc int64, name string) bool {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	return C.gs_attr_exists(C.hid_t(loc), cname) > 0
-}
-
 func writeCheckpoint(file int64, name string, rows, cols int, u []float32) error {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
@@ -547,19 +532,6 @@ func readImage(dset int64, n, rows, cols int, dst []float32) error {
 	return herr(C.gs_read_image(C.hid_t(dset), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
 		(*C.float)(unsafe.Pointer(&dst[0]))), "reading image %d", n)
 }
-
-// openGroup opens a group of file, or returns -1 when it does not exist.
-func openGroup(file int64, name string) int64 {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	g := int64(C.gs_open_group(C.hid_t(file), cname))
-	if g < 0 {
-		C.H5Eclear2(C.H5E_DEFAULT)
-	}
-	return g
-}
-
-func closeGroup(g int64) { C.gs_close_group(C.hid_t(g)) }
 
 func read2D(file int64, path string, dst []float32) error {
 	cpath := C.CString(path)
