@@ -72,7 +72,7 @@ type benchOptions struct {
 	images, steps, repeats                  int
 	dir, jsonPath, csvPath, plotPath        string
 	eglPlatform                             string
-	quiet                                   bool
+	quiet, saveTuning                       bool
 }
 
 const benchUsage = `Usage: grayscott bench [flags]
@@ -121,6 +121,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	plotPath := fs.String("plot", "", "write a PNG plot of throughput against buffer length and grid size to FILE")
 	platform := fs.String("egl-platform", "auto", "EGL route: auto, device or surfaceless")
 	quiet := fs.BoolP("quiet", "q", false, "no table on stdout")
+	save := fs.Bool("save-tuning", true, "save the fastest kernel and work group per size for run's --kernel/--workgroup auto (not with --quick unless given)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprint(stdout, benchUsage+fs.FlagUsages())
@@ -132,7 +133,8 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 		return nil, usagef("bench: unexpected argument %q", fs.Arg(0))
 	}
 	o := &benchOptions{images: *images, steps: *steps, repeats: *repeats, dir: *dir, jsonPath: *jsonPath,
-		csvPath: *csvPath, plotPath: *plotPath, eglPlatform: *platform, quiet: *quiet}
+		csvPath: *csvPath, plotPath: *plotPath, eglPlatform: *platform, quiet: *quiet,
+		saveTuning: *save && (!*quick || fs.Changed("save-tuning"))}
 	if *quick { // tiny defaults; flags given on the command line still win
 		quickDefaults := []struct {
 			flag string
@@ -255,6 +257,20 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if !o.quiet {
 		printBench(stdout, rep)
+	}
+	if o.saveTuning {
+		best := bestPerSize(rep)
+		path, err := saveTuning(best)
+		if err != nil {
+			return fmt.Errorf("bench: saving the tuning: %w", err)
+		}
+		if !o.quiet {
+			var picks []string
+			for _, e := range best {
+				picks = append(picks, fmt.Sprintf("%d²: %s %s", e.Size, e.Kernel, e.Workgroup))
+			}
+			fmt.Fprintf(stdout, "\nfastest per size (run uses them with --kernel/--workgroup auto): %s; saved to %s\n", strings.Join(picks, ", "), path)
+		}
 	}
 	if o.jsonPath != "" {
 		buf, _ := json.MarshalIndent(rep, "", "  ")
@@ -536,6 +552,26 @@ func (b *bencher) diskWrite(n, flush int) ([]float64, error) {
 		os.Remove(path)
 	}
 	return mbs, nil
+}
+
+// bestPerSize returns, per grid size, the kernel and work group with the
+// highest median cell-updates/s.
+func bestPerSize(rep *benchReport) []tuningEntry {
+	var out []tuningEntry
+	for _, f := range rep.Figures {
+		if f.Stage != "compute" || f.Unit != "cell-updates/s" {
+			continue
+		}
+		i := slices.IndexFunc(out, func(e tuningEntry) bool { return e.Size == f.Size })
+		if i < 0 {
+			out = append(out, tuningEntry{Renderer: rep.Renderer, GLVersion: rep.GLVersion, Size: f.Size, Date: rep.Date})
+			i = len(out) - 1
+		}
+		if f.Median > out[i].CellUpdatesPerS {
+			out[i].Kernel, out[i].Workgroup, out[i].CellUpdatesPerS = f.Kernel, f.Workgroup, f.Median
+		}
+	}
+	return out
 }
 
 func printBench(w io.Writer, rep *benchReport) {

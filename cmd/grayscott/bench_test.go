@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"grayscott/storage"
 )
 
 // TestBenchQuick runs grayscott bench in its quick mode: every stage
@@ -17,7 +19,7 @@ import (
 func TestBenchQuick(t *testing.T) {
 	dir := t.TempDir()
 	js, cs, pl := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.csv"), filepath.Join(dir, "b.png")
-	code, stdout, stderr := runMain("bench", "--quick", "--dir", dir, "--json", js, "--csv", cs, "--plot", pl)
+	code, stdout, stderr := runMain("bench", "--quick", "--save-tuning", "--dir", dir, "--json", js, "--csv", cs, "--plot", pl)
 	requireGL(t, stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -95,6 +97,25 @@ func TestBenchQuick(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 3 {
 		t.Errorf("bench left files behind: %v", left)
+	}
+	// The saved tuning drives run's --kernel/--workgroup auto.
+	best := bestPerSize(&rep)
+	if len(best) != 2 {
+		t.Fatalf("best per size: %+v", best)
+	}
+	out := filepath.Join(dir, "tuned.h5")
+	if code, _, stderr := runMain("run", "-q", "-r", "48", "-c", "48", "-n", "1", "-e", "2", "-o", out); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	r, err := storage.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	kernel, _ := r.String("kernel")
+	wg, _ := r.String("workgroup")
+	if kernel != best[1].Kernel || wg != best[1].Workgroup {
+		t.Errorf("a 48² run chose %s %s; bench measured %s %s fastest at 48²", kernel, wg, best[1].Kernel, best[1].Workgroup)
 	}
 }
 

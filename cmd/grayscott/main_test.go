@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -13,7 +15,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GRAYSCOTT_BE_MAIN") == "1" {
 		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// Hermetic: no tuning from the user's own grayscott bench runs.
+	os.Setenv("GRAYSCOTT_TUNING", filepath.Join(os.TempDir(), fmt.Sprintf("grayscott-test-tuning-%d.json", os.Getpid())))
+	code := m.Run()
+	os.Remove(os.Getenv("GRAYSCOTT_TUNING"))
+	os.Exit(code)
 }
 
 // command returns the test binary set up to act as "grayscott args...".

@@ -138,6 +138,8 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	level, lerr := r.Int("compression_level")
 	_, ckImages, _ := r.Checkpoint()
 	flushEvery, ferr := r.Int("flush_every")
+	fileKernel, kerr := r.String("kernel")
+	fileWG, wgerr := r.String("workgroup")
 	r.Close()
 	if perr != nil || lerr != nil {
 		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, lerr))
@@ -180,6 +182,14 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	cfg.preset = "" // the file keeps what it had
 	if !fs.Changed("flush-every") && ferr == nil {
 		cfg.flushEvery = int(flushEvery) // as the run being continued did
+	}
+	// The same kernel and work group as the run being continued: results
+	// are then bit-identical whatever bench measured since.
+	if !fs.Changed("kernel") && kerr == nil {
+		cfg.kernel = fileKernel
+	}
+	if x, y, err := runflags.ParseWorkGroup(fileWG); !fs.Changed("workgroup") && wgerr == nil && err == nil {
+		cfg.workGroup = gpu.WorkGroup{X: x, Y: y}
 	}
 	cfg.compression = int(level)
 	cfg.output = path
@@ -283,6 +293,9 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	}
 	info := glctx.Info()
 	log.Debug("OpenGL", "vendor", info.Vendor, "renderer", info.Renderer, "version", info.Version, "platform", info.Platform)
+	if chosen := resolveTuning(cfg, info.Renderer); chosen != "" {
+		log.Info("tuning", "chosen", chosen)
+	}
 
 	s, err := gpu.NewSimulator(glctx, p, gpu.Config{WorkGroup: cfg.workGroup, Kernel: cfg.kernel, ReadbackSlots: cfg.readbackSlots, ReadbackU: true},
 		sim.InitialState(p.Rows, p.Cols))

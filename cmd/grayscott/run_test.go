@@ -67,6 +67,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--compression-level", "10"}, "--compression-level 10"},
 		{[]string{"--workgroup", "0x16"}, "--workgroup 0x16"},
 		{[]string{"--workgroup", "64x64"}, "--workgroup 64x64"},
+		{[]string{"--kernel", "fast"}, "--kernel fast: want naive, tiled or auto"},
 		{[]string{"--egl-platform", "x11"}, "--egl-platform x11"},
 		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
@@ -107,7 +108,7 @@ func TestHelpListsEveryFlagWithDefaults(t *testing.T) {
 	for _, want := range []string{"-r, --nbrow int", "(default 1080)", "-c, --nbcol", "(default 1920)", "-n, --nbimage", "(default 1000)",
 		"-e, --nbextrastep", "(default 34)", "-o, --output", `(default "output.h5")`, "-f, --feedrate", "(default 0.014)",
 		"-k, --killrate", "(default 0.054)", "-t, --deltat", "--du", "(default 0.1)", "--dv", "(default 0.05)",
-		"--boundary", `(default "zero")`, "--compression-level", "--force", "--workgroup", `(default "16x16")`} {
+		"--boundary", `(default "zero")`, "--compression-level", "--force", "--workgroup", `(default "auto")`, "--kernel"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("run --help lacks %q", want)
 		}
@@ -154,6 +155,25 @@ func TestRunMatchesReference(t *testing.T) {
 			t.Errorf("frames_written = %d", fw)
 		}
 		r.Close()
+	}
+}
+
+func TestTuningPicksTheNearestMeasuredSize(t *testing.T) {
+	entries := []tuningEntry{
+		{Renderer: "A", Size: 256, Kernel: "tiled", Workgroup: "8x8"},
+		{Renderer: "A", Size: 2048, Kernel: "naive", Workgroup: "32x8"},
+		{Renderer: "B", Size: 1024, Kernel: "tiled", Workgroup: "16x16"},
+	}
+	for _, c := range []struct {
+		renderer string
+		cells    int
+		want     string
+		ok       bool
+	}{{"A", 300 * 300, "tiled 8x8", true}, {"A", 1080 * 1920, "naive 32x8", true}, {"B", 16, "tiled 16x16", true}, {"C", 1 << 20, "", false}} {
+		e, ok := bestTuning(entries, c.renderer, c.cells)
+		if ok != c.ok || (ok && e.Kernel+" "+e.Workgroup != c.want) {
+			t.Errorf("%s %d cells: %+v %v, want %q", c.renderer, c.cells, e, ok, c.want)
+		}
 	}
 }
 

@@ -48,7 +48,8 @@ func FuzzParseRunFlags(f *testing.F) {
 		if err := cfg.Params.Validate(); err != nil {
 			t.Fatalf("%q: accepted invalid parameters: %v", args, err)
 		}
-		if cfg.WorkGroupX*cfg.WorkGroupY > MaxInvocations || cfg.WorkGroupX < 1 || cfg.ReadbackSlots < 1 || cfg.BufferLen < 0 {
+		if cfg.WorkGroupX*cfg.WorkGroupY > MaxInvocations || cfg.WorkGroupX < 0 || (cfg.WorkGroupX == 0) != (cfg.WorkGroupY == 0) ||
+			cfg.ReadbackSlots < 1 || cfg.BufferLen < 0 {
 			t.Fatalf("%q: accepted %+v", args, cfg)
 		}
 	})

@@ -116,8 +116,8 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	fs.IntVar(&f.ReadbackSlots, "readback-slots", DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
 	fs.IntVar(&f.FlushEvery, "flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
 	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
-	wg := fs.String("workgroup", DefaultWorkGroup, "compute work-group size XxY")
-	fs.StringVar(&f.Kernel, "kernel", "naive", "step kernel: naive or tiled (shared-memory tiles; same results; grayscott bench tells which is faster here)")
+	wg := fs.String("workgroup", "auto", "compute work-group size XxY, or auto: the fastest grayscott bench measured on this device, else "+DefaultWorkGroup)
+	fs.StringVar(&f.Kernel, "kernel", "auto", "step kernel: naive, tiled (shared-memory tiles; same results), or auto: the fastest grayscott bench measured on this device, else naive")
 	fs.StringVar(&f.EGLPlatform, "egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
 	preset := fs.String("preset", "", "F and k of a named pattern: "+presetNames())
@@ -163,8 +163,10 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if f.Compression < 0 || f.Compression > 9 {
 		return nil, Usagef("--compression-level %d: want 0 (none) to 9", f.Compression)
 	}
-	if f.WorkGroupX, f.WorkGroupY, err = ParseWorkGroup(*wg); err != nil {
-		return nil, Usagef("--workgroup %s: %v", *wg, err)
+	if *wg != "auto" { // auto: WorkGroupX = WorkGroupY = 0
+		if f.WorkGroupX, f.WorkGroupY, err = ParseWorkGroup(*wg); err != nil {
+			return nil, Usagef("--workgroup %s: %v", *wg, err)
+		}
 	}
 	for _, c := range []struct {
 		flag string
@@ -184,8 +186,8 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if f.Quiet && f.Verbose {
 		return nil, Usagef("--quiet and --verbose: pick one")
 	}
-	if f.Kernel != "naive" && f.Kernel != "tiled" {
-		return nil, Usagef("--kernel %s: want naive or tiled", f.Kernel)
+	if f.Kernel != "naive" && f.Kernel != "tiled" && f.Kernel != "auto" {
+		return nil, Usagef("--kernel %s: want naive, tiled or auto", f.Kernel)
 	}
 	switch f.EGLPlatform {
 	case "auto", "device", "surfaceless":

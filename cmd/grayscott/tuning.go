@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"grayscott/cmd/grayscott/internal/runflags"
+	"grayscott/gpu"
+)
+
+// tuningEntry is the fastest step kernel and work group that grayscott
+// bench measured on one device at one grid size.
+type tuningEntry struct {
+	Renderer        string  `json:"gl_renderer"`
+	GLVersion       string  `json:"gl_version"`
+	Size            int     `json:"size"`
+	Kernel          string  `json:"kernel"`
+	Workgroup       string  `json:"workgroup"`
+	CellUpdatesPerS float64 `json:"cell_updates_per_s"`
+	Date            string  `json:"date"`
+}
+
+// tuningPath is where bench saves its choices and run --kernel/--workgroup
+// auto reads them: $GRAYSCOTT_TUNING, else the user's cache folder.
+func tuningPath() string {
+	if p := os.Getenv("GRAYSCOTT_TUNING"); p != "" {
+		return p
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "grayscott", "tuning.json")
+}
+
+func loadTuning() []tuningEntry {
+	b, err := os.ReadFile(tuningPath())
+	if err != nil {
+		return nil
+	}
+	var entries []tuningEntry
+	if json.Unmarshal(b, &entries) != nil {
+		return nil
+	}
+	return entries
+}
+
+// bestTuning returns the entry for renderer whose grid size is closest (in
+// cells, on a log scale) to a grid of cells.
+func bestTuning(entries []tuningEntry, renderer string, cells int) (tuningEntry, bool) {
+	var best tuningEntry
+	bestDist := math.Inf(1)
+	for _, e := range entries {
+		if e.Renderer != renderer {
+			continue
+		}
+		if d := math.Abs(math.Log(float64(e.Size*e.Size)) - math.Log(float64(cells))); d < bestDist {
+			best, bestDist = e, d
+		}
+	}
+	return best, !math.IsInf(bestDist, 1)
+}
+
+// saveTuning replaces the entries of the same renderer and sizes.
+func saveTuning(fresh []tuningEntry) (string, error) {
+	path := tuningPath()
+	if path == "" {
+		return "", errors.New("no cache folder for the tuning file (set GRAYSCOTT_TUNING)")
+	}
+	entries := slices.DeleteFunc(loadTuning(), func(e tuningEntry) bool {
+		return slices.ContainsFunc(fresh, func(f tuningEntry) bool { return f.Renderer == e.Renderer && f.Size == e.Size })
+	})
+	entries = append(entries, fresh...)
+	b, _ := json.MarshalIndent(entries, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// resolveTuning fills in --kernel auto and --workgroup auto: the measured
+// best on this device for the nearest grid size, else naive and 16x16. It
+// returns a line saying what was chosen and why.
+func resolveTuning(cfg *runConfig, renderer string) string {
+	autoKernel, autoWG := cfg.kernel == "" || cfg.kernel == "auto", cfg.workGroup == (gpu.WorkGroup{})
+	if !autoKernel && !autoWG {
+		return ""
+	}
+	e, ok := bestTuning(loadTuning(), renderer, cfg.params.Cells())
+	why := "defaults: no grayscott bench measurements for this device"
+	if ok {
+		why = fmt.Sprintf("measured best here at %d² by grayscott bench on %s", e.Size, e.Date)
+	}
+	if autoKernel {
+		cfg.kernel = gpu.KernelNaive
+		if ok {
+			cfg.kernel = e.Kernel
+		}
+	}
+	if autoWG {
+		cfg.workGroup = gpu.DefaultWorkGroup
+		if ok {
+			if x, y, err := runflags.ParseWorkGroup(e.Workgroup); err == nil {
+				cfg.workGroup = gpu.WorkGroup{X: x, Y: y}
+			}
+		}
+	}
+	return fmt.Sprintf("kernel %s, work group %s (%s)", cfg.kernel, cfg.workGroup, why)
+}
