@@ -91,8 +91,8 @@ func (r *readbackRing) complete(dst, dstU []float32) (int64, error) {
 	s := &r.slots[(r.head-r.pending+len(r.slots))%len(r.slots)]
 	start := time.Now()
 	for {
-		// Flushing on the first wait only; a second of timeout per round
-		// keeps the loop responsive on very slow devices.
+		// A second of timeout per round keeps the loop responsive on very
+		// slow devices; the flush bit makes sure the copy was submitted.
 		res := gl.ClientWaitSync(s.fence, gl.SYNC_FLUSH_COMMANDS_BIT, uint64(time.Second))
 		if res == gl.ALREADY_SIGNALED || res == gl.CONDITION_SATISFIED {
 			break

@@ -232,8 +232,8 @@ func (s *Simulator) Params() sim.Params { return s.params }
 // WorkGroup returns the work-group size in use.
 func (s *Simulator) WorkGroup() WorkGroup { return s.wg }
 
-// Steps returns how many steps have been queued since creation or the last
-// SetState.
+// Steps returns the step count: steps queued since creation, plus the
+// count given to the last SetState.
 func (s *Simulator) Steps() int64 { return s.steps }
 
 // SetState replaces U and V (which must match the grid) and sets the step

@@ -175,9 +175,6 @@ func openSyncer(path string) (*os.File, error) {
 	return s, nil
 }
 
-// Params reads back the model parameters stored in the file.
-func (f *File) Params() (sim.Params, error) { return ReadParams(f.root.ID()) }
-
 func (f *File) createDataset(level int) error {
 	space, err := hdf5.CreateSimpleDataspace(
 		[]uint{0, uint(f.rows), uint(f.cols)}, []uint{unlimited, uint(f.rows), uint(f.cols)})

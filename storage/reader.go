@@ -2,7 +2,6 @@ package storage
 
 import (
 	"fmt"
-	"math"
 
 	"gonum.org/v1/hdf5"
 
@@ -71,39 +70,27 @@ func (r *Reader) ReadFrame(i int, dst []float32) error {
 }
 
 // Int reads an integer root attribute.
-func (r *Reader) Int(name string) (int64, error) {
-	return r.withRoot(func(root int64) (int64, error) { return readIntAttr(root, name) })
+func (r *Reader) Int(name string) (v int64, err error) {
+	err = r.withRoot(func(root int64) error { v, err = readIntAttr(root, name); return err })
+	return v, err
 }
 
 // Float reads a float32 root attribute.
-func (r *Reader) Float(name string) (float32, error) {
-	v, err := r.withRoot(func(root int64) (int64, error) {
-		f, err := readFloatAttr(root, name)
-		return int64(math.Float32bits(f)), err
-	})
-	return math.Float32frombits(uint32(v)), err
+func (r *Reader) Float(name string) (v float32, err error) {
+	err = r.withRoot(func(root int64) error { v, err = readFloatAttr(root, name); return err })
+	return v, err
 }
 
 // String reads a string root attribute.
-func (r *Reader) String(name string) (string, error) {
-	var s string
-	_, err := r.withRoot(func(root int64) (int64, error) {
-		var err error
-		s, err = readStringAttr(root, name)
-		return 0, err
-	})
-	return s, err
+func (r *Reader) String(name string) (v string, err error) {
+	err = r.withRoot(func(root int64) error { v, err = readStringAttr(root, name); return err })
+	return v, err
 }
 
 // Attrs returns the root attributes (scalars: integers, floats, strings).
 // A file from the course's own tools has none.
-func (r *Reader) Attrs() ([]Attr, error) {
-	var attrs []Attr
-	_, err := r.withRoot(func(root int64) (int64, error) {
-		var err error
-		attrs, err = readAttrs(root)
-		return 0, err
-	})
+func (r *Reader) Attrs() (attrs []Attr, err error) {
+	err = r.withRoot(func(root int64) error { attrs, err = readAttrs(root); return err })
 	return attrs, err
 }
 
@@ -124,27 +111,22 @@ func (r *Reader) Checkpoint() (step int64, images int, ok bool) {
 func (r *Reader) Path() string { return r.path }
 
 // Params reads the model parameters of a file written by grayscott.
-func (r *Reader) Params() (sim.Params, error) {
-	var p sim.Params
-	_, err := r.withRoot(func(root int64) (int64, error) {
-		var err error
-		p, err = ReadParams(root)
-		return 0, err
-	})
+func (r *Reader) Params() (p sim.Params, err error) {
+	err = r.withRoot(func(root int64) error { p, err = ReadParams(root); return err })
 	return p, err
 }
 
-func (r *Reader) withRoot(f func(root int64) (int64, error)) (int64, error) {
+// withRoot runs f on the root group, naming the file in f's error.
+func (r *Reader) withRoot(f func(root int64) error) error {
 	root, err := r.file.OpenGroup("/")
 	if err != nil {
-		return 0, hdf5Err(err, "opening / of %s", r.path)
+		return hdf5Err(err, "opening / of %s", r.path)
 	}
 	defer root.Close()
-	v, err := f(root.ID())
-	if err != nil {
-		return 0, fmt.Errorf("%w in %s", err, r.path)
+	if err := f(root.ID()); err != nil {
+		return fmt.Errorf("%w in %s", err, r.path)
 	}
-	return v, nil
+	return nil
 }
 
 // Close releases the file.

@@ -298,7 +298,6 @@ type bencher struct {
 	rep *benchReport
 
 	copyGBs, hostGBs float64
-	disk             map[[2]int]float64 // (size, flush) -> MB/s
 }
 
 func (b *bencher) add(f figure) { b.rep.Figures = append(b.rep.Figures, f) }
@@ -331,7 +330,6 @@ func (b *bencher) run() error {
 	f = newFigure("host-copy", 0, "host memory copy (read+write)", "GB/s", host, "wall")
 	b.hostGBs = f.Median
 	b.add(f)
-	b.disk = map[[2]int]float64{}
 	for _, n := range o.sizes {
 		b.log.Info("bench", "size", n)
 		if err := b.size(n); err != nil {
@@ -430,7 +428,6 @@ func (b *bencher) size(n int) error {
 		}
 		d := newFigure("disk-write", n, "raw file write", "MB/s", disk, "wall")
 		d.FlushEvery = flush
-		b.disk[[2]int{n, flush}] = d.Median
 		b.add(d)
 		for ci, level := range o.compression {
 			mbs, stored, err := b.storage(p, field, level, flush)
