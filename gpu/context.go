@@ -159,15 +159,17 @@ func (c *Context) Info() Info { return c.info }
 // Limits returns the device limits read at creation.
 func (c *Context) Limits() Limits { return c.limits }
 
-// Call runs f on the GL thread and blocks until f returns. f must not call
-// methods of c or of objects made from it (they would deadlock). It returns
-// ErrReleased after Release.
-func (c *Context) Call(f func()) error {
+// Call runs f on the GL thread, blocks until f returns and returns f's
+// error. f must not call methods of c or of objects made from it (they
+// would deadlock). Calls from several goroutines are serialized. It
+// returns ErrReleased after Release.
+func (c *Context) Call(f func() error) error {
 	if c.th == nil {
 		return ErrReleased
 	}
-	c.th.call(f)
-	return nil
+	var err error
+	c.th.call(func() { err = f() })
+	return err
 }
 
 // Release destroys the context and ends its thread. Objects made from the

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
@@ -90,11 +92,12 @@ func TestEveryShaderCompiles(t *testing.T) {
 	vs, _ := shaders.Source(vert)
 	fs, _ := shaders.Source(frag)
 	var err error
-	c.Call(func() {
+	c.Call(func() error {
 		var p uint32
 		if p, err = CompileProgram(Stage{gl.VERTEX_SHADER, vert, vs}, Stage{gl.FRAGMENT_SHADER, frag, fs}); err == nil {
 			gl.DeleteProgram(p)
 		}
+		return nil
 	})
 	if err != nil {
 		t.Errorf("%s + %s: %v", vert, frag, err)
@@ -203,7 +206,7 @@ func TestSimulatorRejects(t *testing.T) {
 	}
 	c2 := newTestContext(t)
 	c2.Release()
-	if err := c2.Call(func() {}); !errors.Is(err, ErrReleased) {
+	if err := c2.Call(func() error { return nil }); !errors.Is(err, ErrReleased) {
 		t.Errorf("Call after Release: %v, want ErrReleased", err)
 	}
 }
@@ -282,7 +285,8 @@ func TestNoContextErrorListsRoutes(t *testing.T) {
 
 // TestReadbackRing runs the overlapped pipeline pattern (queue a copy after
 // each image, complete the oldest when the ring is full) and checks every
-// image against the reference, for several ring sizes, mapped both ways.
+// image against the reference, for several ring sizes, mapped both ways;
+// every other image carries U.
 func TestReadbackRing(t *testing.T) {
 	c := newTestContext(t)
 	if !c.Limits().BufferStorage {
@@ -299,9 +303,10 @@ func TestReadbackRing(t *testing.T) {
 		want = append(want, append([]float32(nil), ref.State().V...))
 		wantU = append(wantU, append([]float32(nil), ref.State().U...))
 	}
+	withU := func(image int) bool { return image%2 == 1 }
 	for _, slots := range []int{1, 2, 3, 8} {
 		for _, noPersistent := range []bool{false, true} {
-			s, err := NewSimulator(c, p, Config{ReadbackSlots: slots, NoPersistentMap: noPersistent, ReadbackU: slots%2 == 0}, init)
+			s, err := NewSimulator(c, p, Config{ReadbackSlots: slots, NoPersistentMap: noPersistent}, init)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -310,10 +315,10 @@ func TestReadbackRing(t *testing.T) {
 			complete := func() {
 				var step int64
 				var err error
-				if slots%2 == 0 {
-					step, err = s.CompleteReadbackState(got, gotU)
+				if withU(next) {
+					step, err = s.CompleteReadback(got, gotU)
 				} else {
-					step, err = s.CompleteReadback(got)
+					step, err = s.CompleteReadback(got, nil)
 				}
 				if err != nil {
 					t.Fatal(err)
@@ -324,18 +329,18 @@ func TestReadbackRing(t *testing.T) {
 				if d, at := maxAbsDiff(got, want[next]); d > 1e-5 {
 					t.Fatalf("slots %d persistent %v: image %d differs by %g at %d", slots, !noPersistent, next, d, at)
 				}
-				if slots%2 == 0 {
+				if withU(next) {
 					if d, at := maxAbsDiff(gotU, wantU[next]); d > 1e-5 {
 						t.Fatalf("slots %d persistent %v: U of image %d differs by %g at %d", slots, !noPersistent, next, d, at)
 					}
 				}
 				next++
 			}
-			for range images {
+			for i := range images {
 				if err := s.Step(steps); err != nil {
 					t.Fatal(err)
 				}
-				if err := s.QueueReadback(); err != nil {
+				if err := s.QueueReadback(withU(i)); err != nil {
 					t.Fatal(err)
 				}
 				if s.PendingReadbacks() == slots {
@@ -349,18 +354,98 @@ func TestReadbackRing(t *testing.T) {
 				t.Fatalf("slots %d: %d images read back, want %d", slots, next, images)
 			}
 			for range slots {
-				if err := s.QueueReadback(); err != nil {
+				if err := s.QueueReadback(false); err != nil {
 					t.Fatalf("slots %d: queue into a free slot: %v", slots, err)
 				}
 			}
-			if err := s.QueueReadback(); err == nil {
+			if err := s.QueueReadback(false); err == nil {
 				t.Errorf("slots %d: queue into a full ring succeeded", slots)
 			}
-			if _, err := s.CompleteReadback(make([]float32, 3)); err == nil {
+			if _, err := s.CompleteReadback(make([]float32, 3), nil); err == nil {
 				t.Error("readback into 3 floats accepted")
 			}
 			s.Release()
 		}
+	}
+}
+
+// TestReadbackUWithoutCopy asks for U of a readback queued without it:
+// served from the current state while no step was queued since (the last
+// image of a stopped run), refused once the state has moved on.
+func TestReadbackUWithoutCopy(t *testing.T) {
+	c := newTestContext(t)
+	p := sim.Defaults()
+	p.Rows, p.Cols = 17, 23
+	init := sim.InitialState(p.Rows, p.Cols)
+	ref := sim.NewReference(p, init)
+	ref.Step(40)
+	s, err := NewSimulator(c, p, Config{ReadbackSlots: 2}, init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	v, u := make([]float32, p.Cells()), make([]float32, p.Cells())
+	s.Step(20)
+	s.QueueReadback(false)
+	s.Step(20)
+	s.QueueReadback(false)
+	if _, err := s.CompleteReadback(v, u); err == nil || !strings.Contains(err.Error(), "was not read back") {
+		t.Errorf("U of step 20 after 40 steps: %v, want a refusal", err)
+	}
+	if _, err := s.CompleteReadback(v, nil); err != nil {
+		t.Fatal(err)
+	}
+	step, err := s.CompleteReadback(v, u)
+	if err != nil || step != 40 {
+		t.Fatalf("U of the newest readback: step %d, %v", step, err)
+	}
+	if d, at := maxAbsDiff(u, ref.State().U); d > 1e-5 {
+		t.Errorf("U from the current state differs from the reference by %g at %d", d, at)
+	}
+	if d, at := maxAbsDiff(v, ref.State().V); d > 1e-5 {
+		t.Errorf("V differs from the reference by %g at %d", d, at)
+	}
+}
+
+// TestReadbackFenceIsBounded: a readback whose fence never signals (a
+// hung GPU, simulated by a wait that always times out) is reported within
+// its bound instead of waited for forever, and the slot stays pending.
+func TestReadbackFenceIsBounded(t *testing.T) {
+	c := newTestContext(t)
+	p := sim.Defaults()
+	p.Rows, p.Cols = 64, 64
+	s, err := NewSimulator(c, p, Config{}, sim.InitialState(p.Rows, p.Cols))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	s.fenceWait, s.fenceRate = 50*time.Millisecond, 1e12
+	var waits atomic.Int32
+	s.ring.clientWait = func(uintptr, uint32, uint64) uint32 {
+		waits.Add(1)
+		time.Sleep(time.Millisecond)
+		return gl.TIMEOUT_EXPIRED
+	}
+	s.Step(10)
+	s.QueueReadback(false)
+	v := make([]float32, p.Cells())
+	start := time.Now()
+	_, err = s.CompleteReadback(v, nil)
+	if err == nil || !strings.Contains(err.Error(), "has not arrived") {
+		t.Fatalf("a fence that never signals: %v, want an error saying the readback has not arrived", err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("the bound of 50 ms took %v", el)
+	}
+	if waits.Load() < 2 {
+		t.Errorf("waited %d times; the loop should retry until the bound", waits.Load())
+	}
+	if s.PendingReadbacks() != 1 {
+		t.Errorf("%d readbacks pending after the timeout, want 1 (the slot stays pending)", s.PendingReadbacks())
+	}
+	s.ring.clientWait = gl.ClientWaitSync
+	if _, err := s.CompleteReadback(v, nil); err != nil {
+		t.Errorf("with a working fence the readback completes: %v", err)
 	}
 }
 
@@ -388,14 +473,14 @@ func BenchmarkReadback(b *testing.B) {
 				case "get-buffer-sub-data":
 					s.ReadV(dst)
 				case "ring-persistent", "ring-mapped":
-					s.QueueReadback()
+					s.QueueReadback(false)
 					if s.PendingReadbacks() == s.ReadbackSlots() {
-						s.CompleteReadback(dst)
+						s.CompleteReadback(dst, nil)
 					}
 				}
 			}
 			for s.PendingReadbacks() > 0 {
-				s.CompleteReadback(dst)
+				s.CompleteReadback(dst, nil)
 			}
 			s.Finish()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")

@@ -102,15 +102,11 @@ func (p program) release() { gl.DeleteProgram(uint32(p)) }
 // CompileShader compiles the named shader source with defines on the GL
 // thread and releases it again: a check that a source builds on this driver.
 func (c *Context) CompileShader(name, src string) error {
-	var err error
-	if cerr := c.Call(func() {
-		var p program
-		p, err = compileCompute(name, src)
+	return c.Call(func() error {
+		p, err := compileCompute(name, src)
 		if err == nil {
 			p.release()
 		}
-	}); cerr != nil {
-		return cerr
-	}
-	return err
+		return err
+	})
 }

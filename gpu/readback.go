@@ -12,15 +12,19 @@ import (
 // GPU, each copy followed by a fence. The CPU reads a slot only once its
 // fence has signalled, so the copy of image i overlaps the steps of image
 // i+1 instead of stalling the pipeline. Slots are persistently mapped when
-// the driver has ARB_buffer_storage (GL 4.4), else mapped per read.
+// the driver has ARB_buffer_storage (GL 4.4), else mapped per read. Each
+// slot has room for U after V, copied only for the images that need it
+// (checkpoints).
 type readbackRing struct {
 	slots      []readbackSlot
 	head       int // next slot to fill
 	pending    int // filled slots not yet read, oldest at head-pending
-	bytes      int // of one field; a slot holds V, then U when withU
-	withU      bool
+	bytes      int // of one field; a slot holds V, then U
 	persistent bool
 	waited     time.Duration // time spent waiting for fences
+	// clientWait is gl.ClientWaitSync; tests put a fence that never
+	// signals in its place.
+	clientWait func(sync uintptr, flags uint32, timeout uint64) uint32
 }
 
 type readbackSlot struct {
@@ -28,15 +32,13 @@ type readbackSlot struct {
 	mapped unsafe.Pointer // persistent mapping, or nil
 	fence  uintptr
 	step   int64
+	withU  bool // U was copied too
 }
 
-// newReadbackRing makes k slots for fields of size bytes each (two fields
-// per slot when withU). GL thread.
-func newReadbackRing(k, size int, withU, persistent bool) (*readbackRing, error) {
-	r := &readbackRing{slots: make([]readbackSlot, k), bytes: size, withU: withU, persistent: persistent}
-	if withU {
-		size *= 2
-	}
+// newReadbackRing makes k slots for two fields of size bytes each. GL thread.
+func newReadbackRing(k, size int, persistent bool) (*readbackRing, error) {
+	r := &readbackRing{slots: make([]readbackSlot, k), bytes: size, persistent: persistent, clientWait: gl.ClientWaitSync}
+	size *= 2
 	for i := range r.slots {
 		s := &r.slots[i]
 		gl.GenBuffers(1, &s.buf)
@@ -62,43 +64,55 @@ func newReadbackRing(k, size int, withU, persistent bool) (*readbackRing, error)
 	return r, nil
 }
 
-// queue copies v (and u when the ring keeps U) into the next slot and
-// fences it. GL thread; the ring must not be full.
-func (r *readbackRing) queue(v, u uint32, step int64) {
+// queue copies v (and u when withU) into the next slot and fences it. GL
+// thread; the ring must not be full.
+func (r *readbackRing) queue(v, u uint32, withU bool, step int64) {
 	s := &r.slots[r.head]
 	// Shader writes to the fields must land before the copy reads them.
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, s.buf)
 	gl.BindBuffer(gl.COPY_READ_BUFFER, v)
 	gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 0, r.bytes)
-	if r.withU {
+	if withU {
 		gl.BindBuffer(gl.COPY_READ_BUFFER, u)
 		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, r.bytes, r.bytes)
 	}
 	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
 	s.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	s.step = step
+	s.step, s.withU = step, withU
 	// Submit now, so the GPU works while the CPU does other things.
 	gl.Flush()
 	r.head = (r.head + 1) % len(r.slots)
 	r.pending++
 }
 
-// complete waits for the oldest slot's fence and copies V into dst and, when
-// dstU is not nil, U into dstU. GL thread.
-func (r *readbackRing) complete(dst, dstU []float32) (int64, error) {
-	s := &r.slots[(r.head-r.pending+len(r.slots))%len(r.slots)]
+// oldest returns the slot the next complete reads.
+func (r *readbackRing) oldest() *readbackSlot {
+	return &r.slots[(r.head-r.pending+len(r.slots))%len(r.slots)]
+}
+
+// complete waits, at most timeout, for the oldest slot's fence and copies V
+// into dst and, when dstU is not nil, U into dstU (the slot must hold U).
+// A fence that does not signal in time is reported, and the slot stays
+// pending. GL thread.
+func (r *readbackRing) complete(dst, dstU []float32, timeout time.Duration) (int64, error) {
+	s := r.oldest()
 	start := time.Now()
 	for {
-		// A second of timeout per round keeps the loop responsive on very
-		// slow devices; the flush bit makes sure the copy was submitted.
-		res := gl.ClientWaitSync(s.fence, gl.SYNC_FLUSH_COMMANDS_BIT, uint64(time.Second))
+		// A second per round keeps each wait short; the flush bit makes
+		// sure the copy was submitted.
+		res := r.clientWait(s.fence, gl.SYNC_FLUSH_COMMANDS_BIT, uint64(min(time.Second, timeout)))
 		if res == gl.ALREADY_SIGNALED || res == gl.CONDITION_SATISFIED {
 			break
 		}
 		if res == gl.WAIT_FAILED {
 			return 0, fmt.Errorf("gpu: waiting for a readback fence failed: GL error 0x%X", gl.GetError())
+		}
+		if waited := time.Since(start); waited >= timeout {
+			r.waited += waited
+			return 0, fmt.Errorf("gpu: the readback of step %d has not arrived after %v: the GPU is hung or far slower than 1 M cell-updates/s",
+				s.step, waited.Round(time.Millisecond))
 		}
 	}
 	r.waited += time.Since(start)
@@ -116,10 +130,7 @@ func (r *readbackRing) complete(dst, dstU []float32) (int64, error) {
 		fields(s.mapped)
 		return s.step, nil
 	}
-	size := r.bytes
-	if r.withU {
-		size *= 2
-	}
+	size := 2 * r.bytes
 	gl.BindBuffer(gl.COPY_READ_BUFFER, s.buf)
 	defer gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
 	p := gl.MapBufferRange(gl.COPY_READ_BUFFER, 0, size, gl.MAP_READ_BIT)

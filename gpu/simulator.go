@@ -18,6 +18,9 @@ import (
 // A Simulator is tied to the Context that made it; its methods run on that
 // context's GL thread (they block the caller until the GL calls are issued)
 // and must not be called concurrently with each other.
+//
+// It is a pipeline.Source: Step, QueueReadback, PendingReadbacks,
+// ReadbackSlots, CompleteReadback and SetState.
 type Simulator struct {
 	ctx    *Context
 	params sim.Params
@@ -26,10 +29,17 @@ type Simulator struct {
 	u, v   [2]uint32 // buffers; [cur] holds the current state
 	cur    int
 	steps  int64
-	groups [2]uint32
-	ring   *readbackRing
-	paint  program
-	kernel string // shader file name
+	// completedStep is the step of the last completed readback: the work
+	// queued since bounds the wait for the next one.
+	completedStep int64
+	// fenceWait and fenceRate bound the wait for a readback (see
+	// defaultFenceWait); tests shorten them.
+	fenceWait time.Duration
+	fenceRate float64
+	groups    [2]uint32
+	ring      *readbackRing
+	paint     program
+	kernel    string // shader file name
 }
 
 // Config holds the simulator's tuning, which does not change results.
@@ -43,10 +53,6 @@ type Config struct {
 	// NoPersistentMap maps readback buffers per read even where they could
 	// stay mapped (for comparisons).
 	NoPersistentMap bool
-	// ReadbackU makes each readback carry U as well as V (one more copy on
-	// the GPU), so that any image can come with the full state for a
-	// checkpoint.
-	ReadbackU bool
 	// Kernel picks the step shader: KernelNaive (the default) or
 	// KernelTiled (shared-memory tiles). Both give the same results.
 	Kernel string
@@ -119,26 +125,26 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 	if err != nil {
 		return nil, err
 	}
-	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}, kernel: kernel}
-	var buildErr error
+	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}, kernel: kernel,
+		fenceWait: defaultFenceWait, fenceRate: defaultFenceRate}
 	persistent := lim.BufferStorage && !cfg.NoPersistentMap
-	if err := ctx.Call(func() {
-		if buildErr = s.build(src, init, slots, cfg.ReadbackU, persistent); buildErr == nil {
-			if s.paint, buildErr = compileCompute(shaders.Paint, paintSrc); buildErr != nil {
-				s.releaseGL()
-			}
+	if err := ctx.Call(func() error {
+		if err := s.build(src, init, slots, persistent); err != nil {
+			return err
 		}
+		var err error
+		if s.paint, err = compileCompute(shaders.Paint, paintSrc); err != nil {
+			s.releaseGL()
+		}
+		return err
 	}); err != nil {
 		return nil, err
-	}
-	if buildErr != nil {
-		return nil, buildErr
 	}
 	return s, nil
 }
 
 // build runs on the GL thread; on failure it releases what it made.
-func (s *Simulator) build(src string, init *sim.State, slots int, withU, persistent bool) error {
+func (s *Simulator) build(src string, init *sim.State, slots int, persistent bool) error {
 	prog, err := compileCompute(s.kernel, src)
 	if err != nil {
 		return err
@@ -164,7 +170,7 @@ func (s *Simulator) build(src string, init *sim.State, slots int, withU, persist
 		s.releaseGL()
 		return fmt.Errorf("gpu: allocating 4 buffers of %d bytes: GL error 0x%X", size, e)
 	}
-	if s.ring, err = newReadbackRing(slots, size, withU, persistent); err != nil {
+	if s.ring, err = newReadbackRing(slots, size, persistent); err != nil {
 		s.releaseGL()
 		return err
 	}
@@ -187,7 +193,7 @@ func (s *Simulator) SetRates(feed, kill float32) error {
 		return fmt.Errorf("gpu: %w", err)
 	}
 	s.params = p
-	return s.ctx.Call(s.setRates)
+	return s.ctx.Call(func() error { s.setRates(); return nil })
 }
 
 // Paint sets u=0, v=1 (the seed state) in the disc of radius cells around
@@ -195,7 +201,7 @@ func (s *Simulator) SetRates(feed, kill float32) error {
 func (s *Simulator) Paint(row, col, radius float32) error {
 	r0, c0 := int(row-radius), int(col-radius)
 	n := int(2*radius) + 2
-	return s.ctx.Call(func() {
+	return s.ctx.Call(func() error {
 		p := uint32(s.paint)
 		gl.UseProgram(p)
 		gl.ProgramUniform1i(p, s.paint.uniform("rows"), int32(s.params.Rows))
@@ -208,6 +214,7 @@ func (s *Simulator) Paint(row, col, radius float32) error {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		gl.DispatchCompute(uint32(groups(n, s.wg.X)), uint32(groups(n, s.wg.Y)), 1)
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		return nil
 	})
 }
 
@@ -246,7 +253,7 @@ func (s *Simulator) SetState(st *sim.State, step int64) error {
 		return fmt.Errorf("gpu: SetState with %d readbacks pending", s.ring.pending)
 	}
 	s.steps = step
-	return s.ctx.Call(func() { s.upload(st) })
+	return s.ctx.Call(func() error { s.upload(st); return nil })
 }
 
 // Step queues n steps and returns without waiting for the GPU to run them.
@@ -254,7 +261,7 @@ func (s *Simulator) Step(n int) error {
 	if n <= 0 {
 		return nil
 	}
-	err := s.ctx.Call(func() { s.dispatch(n) })
+	err := s.ctx.Call(func() error { s.dispatch(n); return nil })
 	if err == nil {
 		s.steps += int64(n)
 	}
@@ -288,36 +295,35 @@ func (s *Simulator) read(dst []float32, u bool) error {
 	if len(dst) != s.params.Cells() {
 		return fmt.Errorf("gpu: read into %d floats, grid has %d cells", len(dst), s.params.Cells())
 	}
-	var glErr uint32
-	err := s.ctx.Call(func() {
-		buf := s.v[s.cur]
-		if u {
-			buf = s.u[s.cur]
-		}
-		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, buf)
-		gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, len(dst)*4, gl.Ptr(&dst[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
-		glErr = gl.GetError()
-	})
-	if err != nil {
-		return err
+	return s.ctx.Call(func() error { return s.readCurrent(dst, u) })
+}
+
+// readCurrent copies the current U or V into dst, waiting for the steps
+// queued so far. GL thread.
+func (s *Simulator) readCurrent(dst []float32, u bool) error {
+	buf := s.v[s.cur]
+	if u {
+		buf = s.u[s.cur]
 	}
-	if glErr != gl.NO_ERROR {
-		return fmt.Errorf("gpu: reading back %d floats: GL error 0x%X", len(dst), glErr)
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, buf)
+	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, len(dst)*4, gl.Ptr(&dst[0]))
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("gpu: reading back %d floats: GL error 0x%X", len(dst), e)
 	}
 	return nil
 }
 
-// QueueReadback starts copying the current V into the next readback slot
-// on the GPU and returns without waiting. It fails when every slot is
-// pending: complete one first.
-func (s *Simulator) QueueReadback() error {
+// QueueReadback starts copying the current V, and U when withU, into the
+// next readback slot on the GPU and returns without waiting. It fails when
+// every slot is pending: complete one first.
+func (s *Simulator) QueueReadback(withU bool) error {
 	if s.ring.pending == len(s.ring.slots) {
 		return fmt.Errorf("gpu: all %d readback slots are pending", len(s.ring.slots))
 	}
 	step := s.steps
-	return s.ctx.Call(func() { s.ring.queue(s.v[s.cur], s.u[s.cur], step) })
+	return s.ctx.Call(func() error { s.ring.queue(s.v[s.cur], s.u[s.cur], withU, step); return nil })
 }
 
 // PendingReadbacks returns how many queued readbacks are not yet completed.
@@ -327,45 +333,66 @@ func (s *Simulator) PendingReadbacks() int { return s.ring.pending }
 func (s *Simulator) ReadbackSlots() int { return len(s.ring.slots) }
 
 // CompleteReadback waits until the oldest queued readback has arrived,
-// copies V into dst (Rows·Cols floats; not retained) and returns the step
-// count it was taken at. Steps queued after it keep running meanwhile.
-func (s *Simulator) CompleteReadback(dst []float32) (int64, error) {
-	return s.CompleteReadbackState(dst, nil)
-}
-
-// CompleteReadbackState is CompleteReadback that also copies U into dstU
-// when dstU is not nil; that needs Config.ReadbackU.
-func (s *Simulator) CompleteReadbackState(dst, dstU []float32) (int64, error) {
-	if len(dst) != s.params.Cells() || (dstU != nil && len(dstU) != s.params.Cells()) {
-		return 0, fmt.Errorf("gpu: readback into %d and %d floats, grid has %d cells", len(dst), len(dstU), s.params.Cells())
-	}
-	if dstU != nil && !s.ring.withU {
-		return 0, fmt.Errorf("gpu: U requested from a readback ring made without Config.ReadbackU")
+// copies V into v and, when u is not nil, U into u (Rows·Cols floats each;
+// neither is retained), and returns the step count it was taken at. Steps
+// queued after it keep running meanwhile. U comes from the slot when it
+// was queued with U, else from the current state when no step was queued
+// since (then it is the same state); otherwise CompleteReadback fails.
+func (s *Simulator) CompleteReadback(v, u []float32) (int64, error) {
+	if len(v) != s.params.Cells() || (u != nil && len(u) != s.params.Cells()) {
+		return 0, fmt.Errorf("gpu: readback into %d and %d floats, grid has %d cells", len(v), len(u), s.params.Cells())
 	}
 	if s.ring.pending == 0 {
 		return 0, fmt.Errorf("gpu: no readback is pending")
 	}
+	oldest := s.ring.oldest()
+	if u != nil && !oldest.withU && oldest.step != s.steps {
+		return 0, fmt.Errorf("gpu: U of step %d was not read back, and the state has moved on to step %d", oldest.step, s.steps)
+	}
+	timeout := s.fenceWait + time.Duration(float64(int64(s.params.Cells())*(s.steps-s.completedStep))/s.fenceRate*float64(time.Second))
 	var step int64
-	var err error
-	if cerr := s.ctx.Call(func() { step, err = s.ring.complete(dst, dstU) }); cerr != nil {
-		return 0, cerr
+	err := s.ctx.Call(func() error {
+		fromSlot := u
+		if !oldest.withU {
+			fromSlot = nil
+		}
+		var err error
+		if step, err = s.ring.complete(v, fromSlot, timeout); err != nil {
+			return err
+		}
+		if u != nil && !oldest.withU {
+			return s.readCurrent(u, true)
+		}
+		return nil
+	})
+	if err == nil {
+		s.completedStep = step
 	}
 	return step, err
 }
+
+// The wait for a readback is bounded by a minute plus the cell updates
+// queued ahead of it at a rate any device beats (llvmpipe on one core does
+// 5–10 M/s); past that the GPU is taken as hung, and the run stops with an
+// error instead of waiting forever.
+const (
+	defaultFenceWait = time.Minute
+	defaultFenceRate = 1e6 // cell updates per second
+)
 
 // ReadbackWait returns the total time spent waiting for readback fences:
 // the part of the transfers that did not overlap other work.
 func (s *Simulator) ReadbackWait() time.Duration { return s.ring.waited }
 
 // Finish blocks until the GPU has run everything queued (for timing).
-func (s *Simulator) Finish() error { return s.ctx.Call(func() { gl.Finish() }) }
+func (s *Simulator) Finish() error { return s.ctx.Call(func() error { gl.Finish(); return nil }) }
 
 // Release frees the GPU objects. It is idempotent.
 func (s *Simulator) Release() {
 	if s.prog == 0 {
 		return
 	}
-	_ = s.ctx.Call(s.releaseGL)
+	_ = s.ctx.Call(func() error { s.releaseGL(); return nil })
 }
 
 func (s *Simulator) releaseGL() {

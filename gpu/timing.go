@@ -45,7 +45,7 @@ func timeGPU(issue func()) (d time.Duration, gpuTimed bool) {
 func (s *Simulator) TimedStep(n int) (time.Duration, bool, error) {
 	var d time.Duration
 	var timed bool
-	err := s.ctx.Call(func() { d, timed = timeGPU(func() { s.dispatch(n) }) })
+	err := s.ctx.Call(func() error { d, timed = timeGPU(func() { s.dispatch(n) }); return nil })
 	if err == nil {
 		s.steps += int64(n)
 	}
@@ -66,12 +66,10 @@ func (c *Context) MemoryBandwidth(bytes, repeats int) ([]float64, bool, error) {
 	}
 	var rates []float64
 	var timed bool
-	var runErr error
-	cerr := c.Call(func() {
+	err = c.Call(func() error {
 		prog, err := compileCompute(shaders.Copy, src)
 		if err != nil {
-			runErr = err
-			return
+			return err
 		}
 		defer prog.release()
 		var bufs [2]uint32
@@ -83,8 +81,7 @@ func (c *Context) MemoryBandwidth(bytes, repeats int) ([]float64, bool, error) {
 		}
 		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
 		if e := gl.GetError(); e != gl.NO_ERROR {
-			runErr = fmt.Errorf("gpu: allocating 2 buffers of %d bytes: GL error 0x%X", n*16, e)
-			return
+			return fmt.Errorf("gpu: allocating 2 buffers of %d bytes: GL error 0x%X", n*16, e)
 		}
 		gl.UseProgram(uint32(prog))
 		gl.ProgramUniform1ui(uint32(prog), prog.uniform("n"), uint32(n))
@@ -100,9 +97,7 @@ func (c *Context) MemoryBandwidth(bytes, repeats int) ([]float64, bool, error) {
 			timed = t
 			rates = append(rates, float64(2*n*16)/d.Seconds())
 		}
+		return nil
 	})
-	if cerr != nil {
-		return nil, false, cerr
-	}
-	return rates, timed, runErr
+	return rates, timed, err
 }

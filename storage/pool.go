@@ -17,12 +17,13 @@ import (
 // (Writer.Send) or returned (Put). Put must be given only frames from Get,
 // each once. Pool is safe for concurrent use.
 type Pool struct {
-	free   chan []float32
-	cells  int
-	size   int
-	waited atomic.Int64 // nanoseconds spent blocked in Get
-	out    atomic.Int64 // frames currently handed out
-	maxOut atomic.Int64
+	free    chan []float32
+	cells   int
+	size    int
+	waited  atomic.Int64 // nanoseconds spent blocked in Get
+	waiting atomic.Int32 // callers blocked in Get now
+	out     atomic.Int64 // frames currently handed out
+	maxOut  atomic.Int64
 }
 
 // NewPool allocates size frames of cells float32 each.
@@ -57,11 +58,13 @@ func (p *Pool) get(abort1, abort2 <-chan struct{}) ([]float32, error) {
 	case f = <-p.free:
 	default:
 		start := time.Now()
+		p.waiting.Add(1)
 		select {
 		case f = <-p.free:
 		case <-abort1:
 		case <-abort2:
 		}
+		p.waiting.Add(-1)
 		p.waited.Add(int64(time.Since(start)))
 		if f == nil {
 			return nil, errAborted
@@ -99,6 +102,10 @@ func (p *Pool) Cells() int { return p.cells }
 
 // Waited returns the total time callers spent blocked in Get.
 func (p *Pool) Waited() time.Duration { return time.Duration(p.waited.Load()) }
+
+// Waiting returns how many callers are blocked in Get now: a producer
+// held back by storage. It may be called from any goroutine.
+func (p *Pool) Waiting() int { return int(p.waiting.Load()) }
 
 // MaxOut returns the most frames that were out at once.
 func (p *Pool) MaxOut() int { return int(p.maxOut.Load()) }

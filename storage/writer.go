@@ -9,39 +9,14 @@ import (
 	"time"
 )
 
-// Sink stores frames in order. A Writer calls its methods from one
-// goroutine only. *File is a Sink.
-type Sink interface {
-	// WriteFrame stores the next image; frame is not retained.
-	WriteFrame(frame []float32) error
-	// Flush makes what was stored so far durable.
-	Flush() error
-	// Close records the final state and releases the sink.
-	Close(completed bool, reason string) error
-}
-
-// ChunkSink is a Sink that takes images as pre-encoded chunks (shuffle +
-// deflate at CompressionLevel), so that a Writer can encode them in
-// parallel away from the sink. *File is a ChunkSink.
-type ChunkSink interface {
-	Sink
-	CompressionLevel() int
-	WriteChunk(chunk []byte) error
-}
-
-// Checkpointer is a Sink that can save the full state with an image, so
-// that a run can resume from it. *File is a Checkpointer.
-type Checkpointer interface {
-	// WriteCheckpoint saves u, U after step steps, whose V is v, the image
-	// just written.
-	WriteCheckpoint(u, v []float32, step int64) error
-}
-
-// item is one queued image, with U when it carries a checkpoint.
+// item is one queued image, with U when it carries a checkpoint. A
+// checkpoint-only item carries the state of the image stored last, which
+// is not stored again.
 type item struct {
-	frame []float32
-	u     []float32
-	step  int64
+	frame          []float32
+	u              []float32
+	step           int64
+	checkpointOnly bool
 }
 
 // WriterOptions shape a Writer.
@@ -58,10 +33,6 @@ type WriterOptions struct {
 	// Checkpoints makes a second pool of PoolSize() frames for U, handed
 	// out by StateFrame, so that images can carry checkpoints (SendState).
 	Checkpoints bool
-	// FirstImage is the index of the first image sent (a resumed run's
-	// images already in the file): flushes fall on images whose index+1 is
-	// a multiple of FlushEvery, whatever run wrote them.
-	FirstImage int
 }
 
 // PoolSize returns how many frames a pipeline with these options uses:
@@ -124,6 +95,11 @@ type Writer struct {
 	reason     string
 	finalAttrs []Attr
 
+	// firstImage counts the images the sink held when opened (a resumed
+	// file): flushes fall on images whose index+1 is a multiple of
+	// FlushEvery, whatever run wrote them.
+	firstImage int
+
 	stats    Stats
 	queueSum int
 	sends    int
@@ -145,23 +121,22 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 		if err != nil {
 			return nil, err
 		}
-		w.sink = sink
+		w.setSink(sink)
 		close(w.done)
 		return w, nil
 	}
 	w.queue = make(chan item, opts.BufferLen)
 	opened := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // HDF5 calls stay on one thread
+		runtime.LockOSThread() // the sink's calls stay on one OS thread (HDF5 keeps per-thread state)
 		defer runtime.UnlockOSThread()
-		quiet()
 		defer close(w.done)
 		sink, err := open()
 		if err != nil {
 			opened <- err
 			return
 		}
-		w.sink = sink
+		w.setSink(sink)
 		opened <- nil
 		w.drain()
 	}()
@@ -170,6 +145,19 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 		return nil, err
 	}
 	return w, nil
+}
+
+// FrameCounter is a Sink that already holds images when it opens (a
+// resumed file); the Writer counts the flush schedule from there.
+type FrameCounter interface {
+	Frames() int
+}
+
+func (w *Writer) setSink(s Sink) {
+	w.sink = s
+	if fc, ok := s.(FrameCounter); ok {
+		w.firstImage = fc.Frames()
+	}
 }
 
 // Err returns the first error, or nil.
@@ -233,6 +221,14 @@ func (w *Writer) SendState(frame, u []float32, step int64) error {
 	return w.send(item{frame: frame, u: u, step: step})
 }
 
+// SendCheckpoint asks for a checkpoint of the image sent last, which went
+// without one: v (from Frame) is that image's V again, u (from
+// StateFrame) its U, after step steps. The image is not stored twice. Both
+// frames belong to the writer afterwards.
+func (w *Writer) SendCheckpoint(v, u []float32, step int64) error {
+	return w.send(item{frame: v, u: u, step: step, checkpointOnly: true})
+}
+
 // recycle returns an item's frames to their pools.
 func (w *Writer) recycle(it item) {
 	w.pool.Put(it.frame)
@@ -275,12 +271,23 @@ func (w *Writer) Recycle(frame []float32) { w.pool.Put(frame) }
 // RecycleState returns a frame from StateFrame that will not be sent.
 func (w *Writer) RecycleState(u []float32) { w.statePool.Put(u) }
 
+// Blocked reports whether the producer is blocked in Frame or StateFrame
+// now, waiting for storage to give a frame back. It may be called from any
+// goroutine.
+func (w *Writer) Blocked() bool {
+	return w.pool.Waiting() > 0 || (w.statePool != nil && w.statePool.Waiting() > 0)
+}
+
 // QueueLen returns how many images wait in the queue now, and its capacity.
 func (w *Writer) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
 
 // store writes one image to the sink, then its checkpoint and flushes on
 // schedule; errors become sticky. It runs on the goroutine that owns the sink.
 func (w *Writer) store(it item) {
+	if it.checkpointOnly {
+		w.storeCheckpoint(it)
+		return
+	}
 	start := time.Now()
 	err := w.sink.WriteFrame(it.frame)
 	if err == nil {
@@ -293,12 +300,31 @@ func (w *Writer) store(it item) {
 	}
 }
 
+// storeCheckpoint saves a checkpoint-only item's state and flushes.
+func (w *Writer) storeCheckpoint(it item) {
+	cp, ok := w.sink.(Checkpointer)
+	if !ok || w.stats.Frames == 0 {
+		return
+	}
+	start := time.Now()
+	err := cp.WriteCheckpoint(it.u, it.frame, it.step)
+	if err == nil {
+		w.stats.Checkpoints++
+		w.stats.Flushes++
+		err = w.sink.Flush()
+	}
+	w.stats.WriteTime += time.Since(start)
+	if err != nil {
+		w.fail(err)
+	}
+}
+
 // stored counts a stored image, saves its checkpoint and flushes when one
 // is due: after every checkpoint, and every FlushEvery images.
 func (w *Writer) stored(it item) error {
 	w.stats.Frames++
 	w.stats.Bytes += int64(4 * w.pool.Cells())
-	due := w.opts.FlushEvery > 0 && (w.opts.FirstImage+w.stats.Frames)%w.opts.FlushEvery == 0
+	due := w.opts.FlushEvery > 0 && (w.firstImage+w.stats.Frames)%w.opts.FlushEvery == 0
 	if it.u != nil {
 		if cp, ok := w.sink.(Checkpointer); ok {
 			if err := cp.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
@@ -319,7 +345,7 @@ func (w *Writer) stored(it item) error {
 // and empty, then closes the sink.
 func (w *Writer) drain() {
 	cs, ok := w.sink.(ChunkSink)
-	if ok && w.opts.Workers > 0 && cs.CompressionLevel() > 0 {
+	if ok && w.opts.Workers > 0 && cs.Encodes() {
 		w.drainEncoded(cs)
 	} else {
 		for {
@@ -341,74 +367,71 @@ func (w *Writer) drain() {
 // encodeJob carries one image through a worker.
 type encodeJob struct {
 	item
-	enc   *encoder
+	enc   Encoder
 	chunk []byte
 	err   error
 	done  chan struct{}
 }
 
 // drainEncoded encodes frames on opts.Workers goroutines and stores the
-// chunks in order. At most Workers frames are being encoded at once.
+// chunks in order on this goroutine (the sink's). A feeder goroutine hands
+// queued frames to the workers as jobs free up, so encoding goes on while
+// the sink writes. At most Workers frames are in the writer's hands (being
+// encoded, waiting in order, or being stored): with a pool of PoolSize()
+// frames the producer then waits in Frame, never in Send.
 func (w *Writer) drainEncoded(cs ChunkSink) {
 	n := w.opts.Workers
+	free := make(chan *encodeJob, n)
+	for range n {
+		free <- &encodeJob{enc: cs.NewEncoder(), done: make(chan struct{}, 1)}
+	}
 	work := make(chan *encodeJob, n)
+	ordered := make(chan *encodeJob, n) // in frame order
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				j.chunk, j.err = j.enc.encode(j.frame)
+				if !j.checkpointOnly && w.Err() == nil {
+					j.chunk, j.err = j.enc.Encode(j.frame)
+				}
 				j.done <- struct{}{}
 			}
 		}()
 	}
-	free := make([]*encodeJob, n)
-	for i := range free {
-		free[i] = &encodeJob{enc: newEncoder(cs.CompressionLevel(), w.pool.Cells()), done: make(chan struct{}, 1)}
-	}
-	pending := make([]*encodeJob, 0, n) // in frame order
-	queue := w.queue
-	for queue != nil || len(pending) > 0 {
-		var oldest chan struct{}
-		if len(pending) > 0 {
-			oldest = pending[0].done
-		}
-		in := queue
-		if len(pending) == n {
-			in = nil // every worker busy: wait for the oldest
-		}
-		start := time.Now()
-		select {
-		case it, more := <-in:
-			if len(pending) == 0 {
-				w.stats.WriterIdle += time.Since(start)
-			}
+	go func() { // the feeder: a free job first, then the next frame for it
+		defer close(ordered)
+		defer close(work)
+		for j := range free {
+			it, more := <-w.queue
 			if !more {
-				queue = nil
-				continue
+				return
 			}
-			if w.Err() != nil {
-				w.recycle(it)
-				continue
-			}
-			j := free[len(free)-1]
-			free = free[:len(free)-1]
 			j.item = it
-			pending = append(pending, j)
+			ordered <- j
 			work <- j
-		case <-oldest:
-			j := pending[0]
-			pending = append(pending[:0], pending[1:]...)
-			if w.Err() == nil {
+		}
+	}()
+	for {
+		start := time.Now()
+		j, more := <-ordered
+		w.stats.WriterIdle += time.Since(start)
+		if !more {
+			break
+		}
+		<-j.done
+		if w.Err() == nil {
+			if j.checkpointOnly {
+				w.storeCheckpoint(j.item)
+			} else {
 				w.storeChunk(cs, j)
 			}
-			w.recycle(j.item)
-			j.item, j.chunk = item{}, nil
-			free = append(free, j)
 		}
+		w.recycle(j.item)
+		j.item, j.chunk, j.err = item{}, nil, nil
+		free <- j
 	}
-	close(work)
 	wg.Wait()
 }
 
@@ -430,12 +453,12 @@ func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
 }
 
 // SetFinalAttrs records attributes that the writer writes just before it
-// closes the sink (when the sink has SetAttrs, as *File does). Call it from
+// closes the sink (when the sink is an AttrSetter). Call it from
 // the producer's goroutine before Close.
 func (w *Writer) SetFinalAttrs(attrs ...Attr) { w.finalAttrs = append(w.finalAttrs, attrs...) }
 
 func (w *Writer) closeSink() {
-	if as, ok := w.sink.(interface{ SetAttrs(...Attr) error }); ok && len(w.finalAttrs) > 0 && w.Err() == nil {
+	if as, ok := w.sink.(AttrSetter); ok && len(w.finalAttrs) > 0 && w.Err() == nil {
 		if err := as.SetAttrs(w.finalAttrs...); err != nil {
 			w.fail(err)
 		}

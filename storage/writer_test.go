@@ -3,7 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -311,91 +311,134 @@ func (s *blockingSink) WriteFrame([]float32) error { <-s.release; return nil }
 func (s *blockingSink) Flush() error               { return nil }
 func (s *blockingSink) Close(bool, string) error   { return nil }
 
-// TestFilesIdenticalAcrossBufferLens writes the same frames through every
-// pipeline shape: the files hold identical images, compressed or not.
-func TestFilesIdenticalAcrossBufferLens(t *testing.T) {
-	p := testParams(17, 23, 12)
-	frames := randomFrames(12, p.Cells(), 42)
-	// Smooth frames too, which deflate actually shrinks.
-	for i := 6; i < 12; i++ {
-		for j := range frames[i] {
-			frames[i][j] = float32(j%23) / 23
-		}
-	}
-	var reference [][]float32
-	for _, c := range []struct{ bufferLen, level, workers int }{
-		{0, 0, 0}, {1, 0, 0}, {4, 0, 0}, {0, 3, 0}, {1, 3, 0}, {1, 3, 1}, {4, 3, 2}, {2, 9, 3},
-	} {
-		path := filepath.Join(t.TempDir(), "x.h5")
-		opts := WriterOptions{BufferLen: c.bufferLen, Workers: c.workers, FlushEvery: 5}
-		pool := NewPool(opts.PoolSize(), p.Cells())
-		w, err := StartWriter(func() (Sink, error) {
-			return Create(path, p, nil, Options{CompressionLevel: c.level})
-		}, pool, opts)
+// chunkSink is a ChunkSink whose encoder writes a frame's first value as
+// text, so that the order of stored chunks shows; checkpoints are recorded
+// with the image count they follow.
+type chunkSink struct {
+	memSink
+	chunks      []string
+	checkpoints []string
+}
+
+type textEncoder struct{}
+
+func (textEncoder) Encode(f []float32) ([]byte, error) { return []byte(fmt.Sprint(f[0])), nil }
+
+func (s *chunkSink) Encodes() bool                { return true }
+func (s *chunkSink) NewEncoder() Encoder          { return textEncoder{} }
+func (s *chunkSink) WriteChunk(c []byte) error    { s.chunks = append(s.chunks, string(c)); return nil }
+func (s *chunkSink) WriteFrame(f []float32) error { panic("an encoding sink got a raw frame") }
+func (s *chunkSink) WriteCheckpoint(u, v []float32, step int64) error {
+	s.checkpoints = append(s.checkpoints, fmt.Sprintf("after %d: v %v u %v step %d", len(s.chunks), v[0], u[0], step))
+	return nil
+}
+
+// TestEncodedChunksKeepTheirOrder sends frames through several encoding
+// workers, with checkpoints on some images and a checkpoint-only item at
+// the end: chunks are stored in the order sent, and each checkpoint right
+// after its image.
+func TestEncodedChunksKeepTheirOrder(t *testing.T) {
+	for _, workers := range []int{1, 2, 5} {
+		sink := &chunkSink{}
+		opts := WriterOptions{BufferLen: 3, Workers: workers, Checkpoints: true}
+		w, err := StartWriter(func() (Sink, error) { return sink, nil }, NewPool(opts.PoolSize(), 4), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, fr := range frames {
+		const n = 40
+		for i := range n {
 			f, err := w.Frame(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			copy(f, fr)
-			if err := w.Send(f); err != nil {
+			f[0] = float32(i)
+			if i%10 == 9 {
+				u, _ := w.StateFrame(context.Background())
+				u[0] = float32(-i)
+				err = w.SendState(f, u, int64(i))
+			} else {
+				err = w.Send(f)
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
+		}
+		v, _ := w.Frame(context.Background())
+		u, _ := w.StateFrame(context.Background())
+		v[0], u[0] = n-1, -100
+		if err := w.SendCheckpoint(v, u, 99); err != nil {
+			t.Fatal(err)
 		}
 		st, err := w.Close(true, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.level > 0 && c.workers > 0 && st.StoredBytes >= st.Bytes {
-			t.Errorf("%+v: stored %d bytes for %d raw: nothing compressed", c, st.StoredBytes, st.Bytes)
-		}
-		got := readAll(t, path)
-		if reference == nil {
-			reference = got
-			for i := range frames {
-				if !equalBits(got[i], frames[i]) {
-					t.Fatalf("%+v: image %d differs from what was sent", c, i)
-				}
+		for i, c := range sink.chunks {
+			if c != fmt.Sprint(i) {
+				t.Fatalf("workers %d: chunk %d holds image %s", workers, i, c)
 			}
-			continue
 		}
-		for i := range reference {
-			if !equalBits(got[i], reference[i]) {
-				t.Errorf("%+v: image %d differs from the synchronous raw file", c, i)
-			}
+		want := []string{"after 10: v 9 u -9 step 9", "after 20: v 19 u -19 step 19", "after 30: v 29 u -29 step 29",
+			"after 40: v 39 u -39 step 39", "after 40: v 39 u -100 step 99"}
+		if fmt.Sprint(sink.checkpoints) != fmt.Sprint(want) || st.Frames != n || st.Checkpoints != 5 {
+			t.Errorf("workers %d: checkpoints %q, frames %d, %d checkpoints; want %q", workers, sink.checkpoints, st.Frames, st.Checkpoints, want)
 		}
 	}
 }
 
-func readAll(t *testing.T, path string) [][]float32 {
-	t.Helper()
-	r, err := Open(path)
+// TestWorkersEncodeAtOnce holds every Encode until as many are running
+// as there are workers: with fewer running at once (no parallelism) the
+// test would time out instead.
+func TestWorkersEncodeAtOnce(t *testing.T) {
+	const workers = 3
+	sink := &chunkSink{}
+	var running atomic.Int32
+	all, enc := make(chan struct{}), make(chan struct{})
+	opts := WriterOptions{BufferLen: 1, Workers: workers}
+	w, err := StartWriter(func() (Sink, error) {
+		return &countingSink{chunkSink: sink, running: &running, all: all, need: workers, gate: enc}, nil
+	},
+		NewPool(opts.PoolSize(), 4), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	n, rows, cols := r.Shape()
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = make([]float32, rows*cols)
-		if err := r.ReadFrame(i, out[i]); err != nil {
-			t.Fatal(err)
+	withDeadline(t, 20*time.Second, func() {
+		for i := range workers {
+			f, err := w.Frame(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			f[0] = float32(i)
+			w.Send(f)
 		}
+		<-all // every worker is inside Encode at the same time
+		close(enc)
+		w.Close(true, "")
+	})
+	if len(sink.chunks) != workers {
+		t.Errorf("%d chunks stored, want %d", len(sink.chunks), workers)
 	}
-	return out
 }
 
-func equalBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
+// countingSink's encoders count how many run at once and signal when need
+// of them are inside Encode together.
+type countingSink struct {
+	*chunkSink
+	running *atomic.Int32
+	all     chan struct{}
+	need    int32
+	gate    chan struct{}
+}
+
+func (s *countingSink) NewEncoder() Encoder { return countingEncoder{s} }
+
+type countingEncoder struct{ s *countingSink }
+
+func (e countingEncoder) Encode(f []float32) ([]byte, error) {
+	if e.s.running.Add(1) == e.s.need {
+		close(e.s.all)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	<-e.s.gate
+	return []byte(fmt.Sprint(f[0])), nil
 }

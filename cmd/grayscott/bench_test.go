@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"grayscott/storage"
+	"grayscott/bench"
+	"grayscott/storage/h5"
 )
 
 // TestBenchQuick runs grayscott bench in its quick mode: every stage
@@ -19,7 +20,8 @@ import (
 func TestBenchQuick(t *testing.T) {
 	dir := t.TempDir()
 	js, cs, pl := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.csv"), filepath.Join(dir, "b.png")
-	code, stdout, stderr := runMain("bench", "--quick", "--save-tuning", "--dir", dir, "--json", js, "--csv", cs, "--plot", pl)
+	tuning := filepath.Join(t.TempDir(), "tuning.json")
+	code, stdout, stderr := runMain("bench", "--quick", "--save-tuning", "--tuning", tuning, "--dir", dir, "--json", js, "--csv", cs, "--plot", pl)
 	requireGL(t, stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -40,11 +42,11 @@ func TestBenchQuick(t *testing.T) {
 			t.Errorf("JSON lacks %q", k)
 		}
 	}
-	var rep benchReport
+	var rep bench.Report
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		t.Fatal(err)
 	}
-	fields := reflect.TypeOf(figure{})
+	fields := reflect.TypeOf(bench.Figure{})
 	var want []string
 	for i := range fields.NumField() {
 		want = append(want, strings.Split(fields.Field(i).Tag.Get("json"), ",")[0])
@@ -99,15 +101,15 @@ func TestBenchQuick(t *testing.T) {
 		t.Errorf("bench left files behind: %v", left)
 	}
 	// The saved tuning drives run's --kernel/--workgroup auto.
-	best := bestPerSize(&rep)
+	best := rep.Fastest()
 	if len(best) != 2 {
 		t.Fatalf("best per size: %+v", best)
 	}
 	out := filepath.Join(dir, "tuned.h5")
-	if code, _, stderr := runMain("run", "-q", "-r", "48", "-c", "48", "-n", "1", "-e", "2", "-o", out); code != exitOK {
+	if code, _, stderr := runMain("run", "-q", "-r", "48", "-c", "48", "-n", "1", "-e", "2", "-o", out, "--tuning", tuning); code != exitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
-	r, err := storage.Open(out)
+	r, err := h5.Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}

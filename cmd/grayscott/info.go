@@ -6,33 +6,39 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
-	"grayscott/storage"
+	"grayscott/sim"
+	"grayscott/storage/h5"
 )
 
 // fileInfo is what "grayscott info" reports.
 type fileInfo struct {
-	File             string         `json:"file"`
-	Images           int            `json:"images"`
-	Rows             int            `json:"rows"`
-	Cols             int            `json:"cols"`
-	RawBytes         int64          `json:"raw_bytes"`
-	StoredBytes      int64          `json:"stored_bytes"`
-	CompressionRatio float64        `json:"compression_ratio"`
-	Completed        *bool          `json:"completed,omitempty"` // absent in files from other tools
-	CheckpointStep   *int64         `json:"checkpoint_step,omitempty"`
-	CheckpointImages *int           `json:"checkpoint_images,omitempty"`
-	Attributes       map[string]any `json:"attributes"`
-	attrOrder        []string
+	File             string  `json:"file"`
+	Images           int     `json:"images"`
+	Rows             int     `json:"rows"`
+	Cols             int     `json:"cols"`
+	RawBytes         int64   `json:"raw_bytes"`
+	StoredBytes      int64   `json:"stored_bytes"`
+	CompressionRatio float64 `json:"compression_ratio"`
+	Completed        *bool   `json:"completed,omitempty"` // absent in files from other tools
+	CheckpointStep   *int64  `json:"checkpoint_step,omitempty"`
+	CheckpointImages *int    `json:"checkpoint_images,omitempty"`
+	// Command is the grayscott run that makes the same images (from the
+	// model's parameters, sim.Fields, and the compression level).
+	Command    string         `json:"command,omitempty"`
+	Attributes map[string]any `json:"attributes"`
+	attrOrder  []string
 }
 
 func readInfo(path string) (*fileInfo, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, usagef("info: %s: no such file", path)
 	}
-	r, err := storage.Open(path)
+	r, err := h5.Open(path)
 	if err != nil {
 		return nil, usagef("info: %v", err)
 	}
@@ -58,7 +64,27 @@ func readInfo(path string) (*fileInfo, error) {
 	if step, images, ok := r.Checkpoint(); ok {
 		fi.CheckpointStep, fi.CheckpointImages = &step, &images
 	}
+	if p, err := r.Params(); err == nil {
+		fi.Command = runCommandLine(p, fi.Attributes)
+	}
 	return fi, nil
+}
+
+// runCommandLine returns the grayscott run command of the model's
+// parameters p, with the compression level and preset of attrs.
+func runCommandLine(p sim.Params, attrs map[string]any) string {
+	args := []string{"grayscott", "run"}
+	for _, f := range sim.Fields {
+		flag := "--" + f.Flag
+		if f.Short != "" {
+			flag = "-" + f.Short
+		}
+		args = append(args, flag, f.Format(&p))
+	}
+	if level, ok := attrs["compression_level"].(int64); ok && level > 0 {
+		args = append(args, "--compression-level", fmt.Sprint(level))
+	}
+	return strings.Join(args, " ")
 }
 
 func infoCommand(args []string, stdout io.Writer) error {
@@ -102,7 +128,18 @@ func infoCommand(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  checkpoint after image %d (step %d): resume with grayscott run --resume %s\n",
 			*fi.CheckpointImages, *fi.CheckpointStep, fi.File)
 	}
-	for _, name := range fi.attrOrder {
+	if fi.Command != "" {
+		fmt.Fprintf(stdout, "  made by: %s\n", fi.Command)
+	}
+	// The model's parameters first, in the order of the flags; then the rest.
+	var model []string
+	for _, f := range sim.Fields {
+		if _, ok := fi.Attributes[f.Attr]; ok {
+			model = append(model, f.Attr)
+		}
+	}
+	rest := slices.DeleteFunc(slices.Clone(fi.attrOrder), func(n string) bool { return slices.Contains(model, n) })
+	for _, name := range append(model, rest...) {
 		fmt.Fprintf(stdout, "  %-18s %v\n", name, fi.Attributes[name])
 	}
 	return nil

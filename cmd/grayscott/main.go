@@ -75,7 +75,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		fmt.Fprintln(stdout, "grayscott", Version())
 	case "help", "-h", "--help":
-		if len(args) > 1 { // "help run" is "run --help"
+		// "help run" is "run --help"; "help help" (or "--help --help") is
+		// this help again, not a recursion.
+		if len(args) > 1 && !isHelp(args[1]) {
 			return Main([]string{args[1], "--help"}, stdout, stderr)
 		}
 		fmt.Fprint(stdout, topUsage)
@@ -84,6 +86,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	return report(err, stderr)
 }
+
+func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
 
 // report prints err on one line and maps it to an exit status.
 func report(err error, stderr io.Writer) int {

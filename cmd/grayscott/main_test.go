@@ -4,21 +4,38 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
+
+	"grayscott/storage"
+	"grayscott/storage/h5"
 )
 
 // TestMain lets the test binary stand in for the grayscott binary: with
 // GRAYSCOTT_BE_MAIN=1 it runs Main on its arguments, so signal and crash
-// tests drive a real process without a separate build.
+// tests drive a real process without a separate build. There, and only
+// there, GRAYSCOTT_FAIL_WRITE_AT=K makes the write of image K (0-based,
+// counted in this run) fail with EIO as a failing disk would: the test
+// seam is set here, in test code; the shipped binary reads no such thing.
 func TestMain(m *testing.M) {
-	if os.Getenv("GRAYSCOTT_BE_MAIN") == "1" {
-		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	// Hermetic: no tuning from the user's own grayscott bench runs (the
+	// default --tuning is in the user's cache folder).
+	cache, err := os.MkdirTemp("", "grayscott-test-cache-")
+	if err != nil {
+		panic(err)
 	}
-	// Hermetic: no tuning from the user's own grayscott bench runs.
-	os.Setenv("GRAYSCOTT_TUNING", filepath.Join(os.TempDir(), fmt.Sprintf("grayscott-test-tuning-%d.json", os.Getpid())))
+	os.Setenv("XDG_CACHE_HOME", cache)
+	if os.Getenv("GRAYSCOTT_BE_MAIN") == "1" {
+		if k, err := strconv.Atoi(os.Getenv("GRAYSCOTT_FAIL_WRITE_AT")); err == nil && k >= 0 {
+			testSinkHook = func(s storage.Sink) storage.Sink { return &faultFile{File: s.(*h5.File), failAt: k} }
+		}
+		code := Main(os.Args[1:], os.Stdout, os.Stderr)
+		os.RemoveAll(cache)
+		os.Exit(code)
+	}
 	code := m.Run()
-	os.Remove(os.Getenv("GRAYSCOTT_TUNING"))
+	os.RemoveAll(cache)
 	os.Exit(code)
 }
 
@@ -27,4 +44,32 @@ func command(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "GRAYSCOTT_BE_MAIN=1")
 	return cmd
+}
+
+// faultFile fails the write of image failAt (0-based, in this run) with EIO.
+type faultFile struct {
+	*h5.File
+	failAt, n int
+}
+
+func (f *faultFile) fault() error {
+	defer func() { f.n++ }()
+	if f.n == f.failAt {
+		return fmt.Errorf("h5: writing image %d to %s: %w (injected)", f.Frames(), f.Path(), syscall.EIO)
+	}
+	return nil
+}
+
+func (f *faultFile) WriteFrame(frame []float32) error {
+	if err := f.fault(); err != nil {
+		return err
+	}
+	return f.File.WriteFrame(frame)
+}
+
+func (f *faultFile) WriteChunk(chunk []byte) error {
+	if err := f.fault(); err != nil {
+		return err
+	}
+	return f.File.WriteChunk(chunk)
 }

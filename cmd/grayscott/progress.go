@@ -5,29 +5,28 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"grayscott/storage"
+	"grayscott/pipeline"
 )
 
-// progress reports a run while it goes. image is called from the GPU loop
-// after each image is handed to storage, with the count of images done
-// (resumed ones included).
+// progress reports a run while it goes. image is called on the goroutine
+// that drives the pipeline after each image is handed to storage, with the
+// count of images done (resumed ones included).
 type progress interface {
-	start(rs *runStats, w *storage.Writer)
+	start(pl *pipeline.Pipeline, stepsPerImage int)
 	image(done int)
 	finish()
 }
 
 type noProgress struct{}
 
-func (noProgress) start(*runStats, *storage.Writer) {}
-func (noProgress) image(int)                        {}
-func (noProgress) finish()                          {}
+func (noProgress) start(*pipeline.Pipeline, int) {}
+func (noProgress) image(int)                     {}
+func (noProgress) finish()                       {}
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
@@ -46,25 +45,24 @@ func newProgress(stderr io.Writer, log *slog.Logger) progress {
 
 // rates holds what both reporters show.
 type rates struct {
-	rs      *runStats
-	w       *storage.Writer
-	started time.Time
-	first   int
+	pl            *pipeline.Pipeline
+	stepsPerImage int
+	started       time.Time
 }
 
-func (r *rates) begin(rs *runStats, w *storage.Writer) {
-	r.rs, r.w, r.started, r.first = rs, w, time.Now(), rs.FirstImage
+func (r *rates) begin(pl *pipeline.Pipeline, stepsPerImage int) {
+	r.pl, r.stepsPerImage, r.started = pl, stepsPerImage, time.Now()
 }
 
 // now returns steps/s so far, the estimated time left and the queue fill.
 func (r *rates) now(done int) (stepsPerS float64, eta time.Duration, queue string) {
 	el := time.Since(r.started)
-	ran := done - r.first
+	ran := done - r.pl.FirstImage()
 	if ran > 0 && el > 0 {
-		stepsPerS = float64(ran*r.rs.StepsPerImage) / el.Seconds()
-		eta = time.Duration(float64(el) * float64(r.rs.ImagesRequested-done) / float64(ran)).Round(time.Second)
+		stepsPerS = float64(ran*r.stepsPerImage) / el.Seconds()
+		eta = time.Duration(float64(el) * float64(r.pl.Images()-done) / float64(ran)).Round(time.Second)
 	}
-	q, c := r.w.QueueLen()
+	q, c := r.pl.QueueLen()
 	return stepsPerS, eta, fmt.Sprintf("%d/%d", q, c)
 }
 
@@ -74,9 +72,9 @@ type barProgress struct {
 	bar *progressbar.ProgressBar
 }
 
-func (p *barProgress) start(rs *runStats, w *storage.Writer) {
-	p.begin(rs, w)
-	p.bar = progressbar.NewOptions(rs.ImagesRequested,
+func (p *barProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
+	p.begin(pl, stepsPerImage)
+	p.bar = progressbar.NewOptions(pl.Images(),
 		progressbar.OptionSetWriter(p.out),
 		progressbar.OptionSetDescription("images"),
 		progressbar.OptionShowCount(),
@@ -85,7 +83,7 @@ func (p *barProgress) start(rs *runStats, w *storage.Writer) {
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)
-	_ = p.bar.Set(rs.FirstImage)
+	_ = p.bar.Set(pl.FirstImage())
 }
 
 func (p *barProgress) image(done int) {
@@ -104,22 +102,21 @@ type logProgress struct {
 	rates
 	log   *slog.Logger
 	every time.Duration
-	mu    sync.Mutex
 	last  time.Time
 }
 
-func (p *logProgress) start(rs *runStats, w *storage.Writer) {
-	p.begin(rs, w)
+func (p *logProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
+	p.begin(pl, stepsPerImage)
 	p.last = time.Now()
 }
 
 func (p *logProgress) image(done int) {
-	if time.Since(p.last) < p.every && done < p.rs.ImagesRequested {
+	if time.Since(p.last) < p.every && done < p.pl.Images() {
 		return
 	}
 	p.last = time.Now()
 	sps, eta, q := p.now(done)
-	p.log.Info("progress", "images", fmt.Sprintf("%d/%d", done, p.rs.ImagesRequested),
+	p.log.Info("progress", "images", fmt.Sprintf("%d/%d", done, p.pl.Images()),
 		"steps_per_s", fmt.Sprintf("%.0f", sps), "eta", eta, "queue", q)
 }
 

@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"grayscott/cmd/grayscott/internal/gifstream"
-	"grayscott/gpu/colormap"
-	"grayscott/storage"
+	"grayscott/colormap"
+	"grayscott/storage/h5"
 )
 
 const renderUsage = `Usage: grayscott render FILE.h5 -o OUT [flags]
@@ -32,10 +32,7 @@ Works on files from the course's tools too (/matrix only).
 Flags:
 `
 
-// frameRange is a Python-style slice A:B:STEP of image indices.
-type frameRange struct{ start, stop, step int }
-
-// parseFrames parses "A:B:STEP", "A:B", "A:" or "A" (negative counts from
+// parseFrames parses a Python-style slice of image indices: "A:B:STEP", "A:B", "A:" or "A" (negative counts from
 // the end) against n images.
 func parseFrames(spec string, n int) ([]int, error) {
 	parts := strings.Split(spec, ":")
@@ -137,7 +134,7 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(in); err != nil {
 		return usagef("render: %s: no such file", in)
 	}
-	r, err := storage.Open(in)
+	r, err := h5.Open(in)
 	if err != nil {
 		return usagef("render: %v", err)
 	}
@@ -237,7 +234,7 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 
 // valueRange returns the range mapped onto the colormap: given as LO,HI or,
 // for auto, the min and max over the selected images (a first pass).
-func valueRange(spec string, r *storage.Reader, frames []int, buf []float32) (float32, float32, error) {
+func valueRange(spec string, r *h5.Reader, frames []int, buf []float32) (float32, float32, error) {
 	if spec != "auto" {
 		los, his, ok := strings.Cut(spec, ",")
 		lo, err1 := strconv.ParseFloat(strings.TrimSpace(los), 32)

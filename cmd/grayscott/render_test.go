@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/gif"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,9 +17,10 @@ import (
 
 	"gonum.org/v1/hdf5"
 
-	"grayscott/gpu/colormap"
+	"grayscott/cmd/grayscott/internal/runflags"
+	"grayscott/colormap"
 	"grayscott/sim"
-	"grayscott/storage"
+	"grayscott/storage/h5"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -30,7 +32,7 @@ func referenceFile(t *testing.T, images int) string {
 	p := sim.Defaults()
 	p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = 40, 56, images, 150, sim.Periodic
 	path := filepath.Join(t.TempDir(), "ref.h5")
-	f, err := storage.Create(path, p, nil, storage.Options{})
+	f, err := h5.Create(path, p, nil, h5.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,6 +260,7 @@ func TestInfoJSON(t *testing.T) {
 		StoredBytes      int64          `json:"stored_bytes"`
 		CompressionRatio float64        `json:"compression_ratio"`
 		Completed        *bool          `json:"completed"`
+		Command          string         `json:"command"`
 		Attributes       map[string]any `json:"attributes"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &fi); err != nil {
@@ -274,6 +277,24 @@ func TestInfoJSON(t *testing.T) {
 	}
 	if fi.Attributes["boundary"] != "periodic" || fi.Attributes["nbextrastep"] != 150.0 {
 		t.Errorf("attributes: %v", fi.Attributes)
+	}
+	// The command it prints makes a file of the same parameters.
+	args := strings.Fields(fi.Command)
+	if len(args) < 2 || args[0] != "grayscott" || args[1] != "run" {
+		t.Fatalf("command %q", fi.Command)
+	}
+	f, err := runflags.Parse(args[2:], io.Discard)
+	if err != nil {
+		t.Fatalf("command %q does not parse: %v", fi.Command, err)
+	}
+	r, err := h5.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.Params()
+	r.Close()
+	if err != nil || f.Params != want {
+		t.Errorf("command %q gives %+v; the file holds %+v (%v)", fi.Command, f.Params, want, err)
 	}
 	code, stdout, _ = runMain("info", in)
 	if code != exitOK || !strings.Contains(stdout, "2 images of 40×56") || !strings.Contains(stdout, "complete") {

@@ -11,7 +11,7 @@ import (
 	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
 	"grayscott/sim"
-	"grayscott/storage"
+	"grayscott/storage/h5"
 )
 
 func runMain(args ...string) (code int, stdout, stderr string) {
@@ -53,7 +53,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--dv", "+Inf"}, "--dv +Inf: must be finite"},
 		{[]string{"-t", "0"}, "--deltat 0: must be positive"},
 		{[]string{"-t", "6"}, "--deltat 6: beyond the stencil's stability limit"},
-		{[]string{"-f", "abc"}, `invalid argument "abc" for "-f, --feedrate" flag`},
+		{[]string{"-f", "abc"}, "--feedrate abc: want a number"},
+		{[]string{"-r", "1.5"}, "--nbrow 1.5: want an integer"},
+		{[]string{"--tuning", ""}, "--tuning: want a file, or none"},
 		{[]string{"-f", "5"}, "--feedrate 5: must be at most 1"},
 		{[]string{"-o", ""}, "--output : empty file name"},
 		{[]string{"-q", "-v"}, "--quiet and --verbose"},
@@ -113,8 +115,13 @@ func TestHelpListsEveryFlagWithDefaults(t *testing.T) {
 			t.Errorf("run --help lacks %q", want)
 		}
 	}
-	if code, stdout, _ := runMain("--help"); code != exitOK || !strings.Contains(stdout, "grayscott run") {
-		t.Errorf("--help: exit %d, %q", code, stdout)
+	for _, args := range [][]string{{"--help"}, {"help"}, {"help", "help"}, {"--help", "--help"}, {"-h", "help"}} {
+		if code, stdout, _ := runMain(args...); code != exitOK || !strings.Contains(stdout, "grayscott run") {
+			t.Errorf("%v: exit %d, %q", args, code, stdout)
+		}
+	}
+	if code, stdout, _ := runMain("help", "info"); code != exitOK || !strings.Contains(stdout, "grayscott info FILE.h5") {
+		t.Errorf("help info: exit %d, %q", code, stdout)
 	}
 }
 
@@ -132,7 +139,7 @@ func TestRunMatchesReference(t *testing.T) {
 		p := sim.Defaults()
 		p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = 24, 40, 4, 50, sim.Periodic
 		ref := sim.NewReference(p, sim.InitialState(24, 40))
-		r, err := storage.Open(out)
+		r, err := h5.Open(out)
 		if err != nil {
 			t.Fatal(err)
 		}

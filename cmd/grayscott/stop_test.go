@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"grayscott/storage"
+	"grayscott/storage/h5"
 )
 
 // stopArgs is a run long enough to be stopped in the middle on llvmpipe.
@@ -94,7 +94,7 @@ func checkPrefix(t *testing.T, path string, ref [][]float32) int {
 
 func attrInt(t *testing.T, path, name string) int64 {
 	t.Helper()
-	r, err := storage.Open(path)
+	r, err := h5.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 		if c := attrInt(t, out, "completed"); c != 1 {
 			t.Errorf("trial %d: completed = %d after resuming to the end", trial, c)
 		}
-		if r, err := storage.Open(out); err == nil {
+		if r, err := h5.Open(out); err == nil {
 			if reason, err := r.String("stop_reason"); err == nil {
 				t.Errorf("trial %d: a completed file still says stop_reason %q", trial, reason)
 			}
@@ -187,7 +187,7 @@ func TestKillLosesAtMostWhatFollowsTheLastFlush(t *testing.T) {
 		if b, err := exec.Command(h5clear, "-s", out).CombinedOutput(); err != nil {
 			t.Fatalf("trial %d: h5clear -s: %v: %s", trial, err, b)
 		}
-		r, err := storage.Open(out)
+		r, err := h5.Open(out)
 		if err != nil {
 			t.Fatalf("trial %d: killed after %v, the file does not open after h5clear -s: %v", trial, delay, err)
 		}

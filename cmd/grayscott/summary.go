@@ -6,10 +6,21 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"grayscott/pipeline"
 )
 
+// runSummary is the pipeline's summary with the engine's provenance: what
+// --json writes (see the README for the fields).
+type runSummary struct {
+	*pipeline.Summary
+	Renderer  string `json:"gl_renderer"`
+	Vendor    string `json:"gl_vendor"`
+	GLVersion string `json:"gl_version"`
+}
+
 // printSummary writes the end-of-run figures for a person.
-func printSummary(w io.Writer, s *runStats) {
+func printSummary(w io.Writer, s *runSummary) {
 	state := "complete"
 	if !s.Completed {
 		state = "incomplete"
@@ -25,13 +36,13 @@ func printSummary(w io.Writer, s *runStats) {
 	}
 	fmt.Fprintf(w, "\n  wall %s, %.0f steps/s, %.3g cell-updates/s, %.1f MB/s to storage\n",
 		d(s.WallS), s.StepsPerS, s.CellUpdatesPerS, s.MBPerS)
-	fmt.Fprintf(w, "  GPU blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes, %d checkpoints\n",
+	fmt.Fprintf(w, "  engine blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes, %d checkpoints\n",
 		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax, s.Flushes, s.Checkpoints)
 	fmt.Fprintf(w, "  GL renderer %s\n", s.Renderer)
 }
 
 // writeJSON writes the summary to path (see the README for the fields).
-func writeJSON(path string, s *runStats) error {
+func writeJSON(path string, s *runSummary) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err

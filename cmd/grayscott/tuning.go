@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -25,21 +24,13 @@ type tuningEntry struct {
 	Date            string  `json:"date"`
 }
 
-// tuningPath is where bench saves its choices and run --kernel/--workgroup
-// auto reads them: $GRAYSCOTT_TUNING, else the user's cache folder.
-func tuningPath() string {
-	if p := os.Getenv("GRAYSCOTT_TUNING"); p != "" {
-		return p
+// loadTuning reads the entries of the tuning file at path (--tuning);
+// none when it is missing or unreadable.
+func loadTuning(path string) []tuningEntry {
+	if path == "" {
+		return nil
 	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "grayscott", "tuning.json")
-}
-
-func loadTuning() []tuningEntry {
-	b, err := os.ReadFile(tuningPath())
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
@@ -66,21 +57,18 @@ func bestTuning(entries []tuningEntry, renderer string, cells int) (tuningEntry,
 	return best, !math.IsInf(bestDist, 1)
 }
 
-// saveTuning replaces the entries of the same renderer and sizes.
-func saveTuning(fresh []tuningEntry) (string, error) {
-	path := tuningPath()
-	if path == "" {
-		return "", errors.New("no cache folder for the tuning file (set GRAYSCOTT_TUNING)")
-	}
-	entries := slices.DeleteFunc(loadTuning(), func(e tuningEntry) bool {
+// saveTuning replaces, in the tuning file at path, the entries of the same
+// renderer and sizes.
+func saveTuning(path string, fresh []tuningEntry) error {
+	entries := slices.DeleteFunc(loadTuning(path), func(e tuningEntry) bool {
 		return slices.ContainsFunc(fresh, func(f tuningEntry) bool { return f.Renderer == e.Renderer && f.Size == e.Size })
 	})
 	entries = append(entries, fresh...)
 	b, _ := json.MarshalIndent(entries, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
+		return err
 	}
-	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // resolveTuning fills in --kernel auto and --workgroup auto: the measured
@@ -91,7 +79,7 @@ func resolveTuning(cfg *runConfig, renderer string) string {
 	if !autoKernel && !autoWG {
 		return ""
 	}
-	e, ok := bestTuning(loadTuning(), renderer, cfg.params.Cells())
+	e, ok := bestTuning(loadTuning(cfg.tuning), renderer, cfg.pipe.Params.Cells())
 	why := "defaults: no grayscott bench measurements for this device"
 	if ok {
 		why = fmt.Sprintf("measured best here at %d² by grayscott bench on %s", e.Size, e.Date)

@@ -12,6 +12,7 @@ import (
 
 	"grayscott/gpu"
 	"grayscott/gpu/window"
+	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage"
 )
@@ -22,7 +23,7 @@ type windowViewer struct {
 	win          *window.Window
 	cfg          *runConfig
 	log          *slog.Logger
-	sim          *gpu.Simulator // set by run
+	sim          *gpu.Simulator // set by run; drawn from and steered (presets, painting)
 	stepsPerDraw int
 	adaptive     bool
 	preset       int // index into sim.Presets, -1 for the flags' F and k
@@ -34,7 +35,8 @@ type windowViewer struct {
 }
 
 func openViewer(cfg *runConfig, log *slog.Logger) (viewer, *gpu.Context, error) {
-	w, err := window.Open(cfg.params.Rows, cfg.params.Cols, window.Options{Title: "grayscott", Debug: cfg.verbose})
+	p := cfg.pipe.Params
+	w, err := window.Open(p.Rows, p.Cols, window.Options{Title: "grayscott", Debug: cfg.verbose})
 	if err != nil {
 		if errors.Is(err, window.ErrNoDisplay) {
 			return nil, nil, usagef("--window: %v", err)
@@ -52,49 +54,45 @@ func openViewer(cfg *runConfig, log *slog.Logger) (viewer, *gpu.Context, error) 
 
 func (v *windowViewer) close() { v.win.Close() }
 
-func (v *windowViewer) run(ctx context.Context, pl *pipeline, w *storage.Writer) (int, error) {
-	v.sim = pl.sim
-	pl.start()
+func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, s *gpu.Simulator) (stop, err error) {
+	v.sim = s
 	v.titleAt = time.Now()
-	var runErr error
 	for {
-		quit, err := v.frame(ctx, pl, w)
-		if err != nil {
-			runErr = err
+		quit, ferr := v.frame(ctx, pl)
+		if ferr != nil {
+			err = ferr
 			break
 		}
 		if quit {
-			if !pl.done() {
-				runErr = errWindowClosed
+			if !pl.Done() {
+				stop = errWindowClosed
 			}
 			break
 		}
-		if err := ctx.Err(); err != nil {
-			runErr = err
+		if ctx.Err() != nil {
 			break
 		}
 	}
-	if err := pl.drain(); runErr == nil {
-		runErr = err
-	}
-	if v.cfg.screenshot != "" {
-		img, err := v.win.Draw(v.sim, true)
-		if err == nil {
-			err = writePNG(v.cfg.screenshot, img)
+	// The images already computed are kept, and the screenshot shows them.
+	if derr := pl.Drain(); derr == nil && v.cfg.screenshot != "" {
+		img, serr := v.win.Draw(v.sim, true)
+		if serr == nil {
+			serr = writePNG(v.cfg.screenshot, img)
 		}
-		if err != nil && runErr == nil {
-			runErr = err
+		if err == nil {
+			err = serr
 		}
 	}
 	if len(v.interactions) > 0 {
-		w.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
+		pl.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
 	}
-	return pl.next - pl.first, runErr
+	return stop, err
 }
 
 // frame handles input, advances the simulation and draws once. It reports
-// quit when the user asked to, or when every image is done.
-func (v *windowViewer) frame(ctx context.Context, pl *pipeline, w *storage.Writer) (quit bool, err error) {
+// quit when the user asked to, or when every image is done. A failure of
+// the pipeline stops the loop too (quit); Close reports it.
+func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit bool, err error) {
 	a := v.win.Poll()
 	if a.Quit {
 		return true, nil
@@ -103,40 +101,36 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline, w *storage.Write
 		v.stepsPerDraw = min(max(1, int(float64(v.stepsPerDraw)*a.StepsFactor)), 1<<16)
 		v.adaptive = false
 	}
-	image := pl.next + v.sim.PendingReadbacks()
+	image := pl.Queued()
+	p := v.cfg.pipe.Params
 	if a.Reset {
-		// SetState needs the readback ring empty: deliver what is in it.
-		if err := pl.drain(); err != nil {
-			return false, err
+		if err := pl.SetState(sim.InitialState(p.Rows, p.Cols), 0); err != nil {
+			return true, nil
 		}
-		if err := v.sim.SetState(sim.InitialState(v.cfg.params.Rows, v.cfg.params.Cols), 0); err != nil {
-			return false, err
-		}
-		pl.stepInImage = 0
 		v.note("image %d: reset to the initial state", image)
 	}
 	if a.NextPreset {
 		v.preset = (v.preset + 1) % len(sim.Presets)
-		p := sim.Presets[v.preset]
-		if err := v.sim.SetRates(p.Feed, p.Kill); err != nil {
+		pr := sim.Presets[v.preset]
+		if err := v.sim.SetRates(pr.Feed, pr.Kill); err != nil {
 			return false, err
 		}
-		v.note("image %d: preset %s (F %g, k %g)", image, p.Name, p.Feed, p.Kill)
+		v.note("image %d: preset %s (F %g, k %g)", image, pr.Name, pr.Feed, pr.Kill)
 	}
 	if len(a.Paints) > 0 {
-		radius := max(2, 0.03*float32(min(v.cfg.params.Rows, v.cfg.params.Cols)))
-		for _, p := range a.Paints {
-			if err := v.sim.Paint(p[0], p[1], radius); err != nil {
+		radius := max(2, 0.03*float32(min(p.Rows, p.Cols)))
+		for _, pt := range a.Paints {
+			if err := v.sim.Paint(pt[0], pt[1], radius); err != nil {
 				return false, err
 			}
 		}
 		v.note("image %d: painted", image)
 	}
-	if !v.win.Paused() && !pl.done() {
+	if !v.win.Paused() && !pl.Done() {
 		start := time.Now()
 		before := v.sim.Steps()
-		if err := pl.advance(ctx, v.stepsPerDraw); err != nil {
-			return false, err
+		if pl.Advance(ctx, v.stepsPerDraw) != nil {
+			return true, nil // cancelled, or storage failed: the pipeline keeps why
 		}
 		v.totalSteps += v.sim.Steps() - before
 		if v.adaptive { // aim at a draw every 8–25 ms
@@ -162,8 +156,8 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline, w *storage.Write
 			v.log.Info("screenshot saved", "file", name)
 		}
 	}
-	v.updateTitle(pl, w)
-	return pl.done(), nil
+	v.updateTitle(pl)
+	return pl.Done(), nil
 }
 
 func (v *windowViewer) note(format string, args ...any) {
@@ -172,7 +166,7 @@ func (v *windowViewer) note(format string, args ...any) {
 
 // updateTitle shows steps/s, the step count, F and k and the queue's fill,
 // twice a second.
-func (v *windowViewer) updateTitle(pl *pipeline, w *storage.Writer) {
+func (v *windowViewer) updateTitle(pl *pipeline.Pipeline) {
 	el := time.Since(v.titleAt)
 	if el < 500*time.Millisecond {
 		return
@@ -180,11 +174,14 @@ func (v *windowViewer) updateTitle(pl *pipeline, w *storage.Writer) {
 	rate := float64(v.totalSteps-v.titleSteps) / el.Seconds()
 	v.titleAt, v.titleSteps = time.Now(), v.totalSteps
 	p := v.sim.Params()
-	q, c := w.QueueLen()
+	q, c := pl.QueueLen()
 	state := ""
 	if v.win.Paused() {
 		state = " · paused"
 	}
+	if pl.WaitingForStorage() {
+		state += " · waiting for storage"
+	}
 	v.win.SetTitle(fmt.Sprintf("grayscott · %.0f steps/s · step %d · F %.4g k %.4g · image %d/%d · queue %d/%d · %s%s",
-		rate, v.sim.Steps(), p.Feed, p.Kill, pl.next, pl.images, q, c, v.win.Colormap(), state))
+		rate, v.sim.Steps(), p.Feed, p.Kill, pl.Delivered(), pl.Images(), q, c, v.win.Colormap(), state))
 }

@@ -13,10 +13,12 @@ import (
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
+	"grayscott/colormap"
 	"grayscott/gpu"
-	"grayscott/gpu/colormap"
+	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage"
+	"grayscott/storage/h5"
 )
 
 // requireDisplay skips where no X display exists (make test runs the
@@ -94,7 +96,7 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	requireDisplay(t)
 	p := sim.Defaults()
 	p.Rows, p.Cols, p.Images, p.StepsPerImage = 32, 48, 1000, 10
-	cfg := &runConfig{params: p, window: true, stepsPerDraw: 4}
+	cfg := &runConfig{pipe: pipeline.Config{Params: p}, window: true, stepsPerDraw: 4}
 	vw, glctx, err := openViewer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		requireGL(t, err.Error())
@@ -102,25 +104,21 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	}
 	v := vw.(*windowViewer)
 	defer v.close()
-	s, err := gpu.NewSimulator(glctx, p, gpu.Config{ReadbackU: true}, sim.InitialState(p.Rows, p.Cols))
+	s, err := gpu.NewSimulator(glctx, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Release()
 	out := filepath.Join(t.TempDir(), "keys.h5")
-	opts := storage.WriterOptions{BufferLen: 1, Checkpoints: true}
-	w, err := storage.StartWriter(func() (storage.Sink, error) { return storage.Create(out, p, nil, storage.Options{}) },
-		storage.NewPool(opts.PoolSize(), p.Cells()), opts)
+	pl, err := pipeline.New(s, pipeline.Config{Params: p, Output: out, BufferLen: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := &pipeline{sim: s, writer: w, images: p.Images, steps: p.StepsPerImage, checkpoints: true}
 	v.sim = s
-	pl.start()
 	ctx := context.Background()
 	frame := func() bool {
 		t.Helper()
-		quit, err := v.frame(ctx, pl, w)
+		quit, err := v.frame(ctx, pl)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,14 +183,14 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	if !frame() {
 		t.Error("Esc did not quit")
 	}
-	if err := pl.drain(); err != nil {
+	if err := pl.Drain(); err != nil {
 		t.Fatal(err)
 	}
-	w.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
-	if _, err := w.Close(false, "test"); err != nil {
+	pl.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
+	if _, err := pl.Close(errWindowClosed); err != nil {
 		t.Fatal(err)
 	}
-	r, err := storage.Open(out)
+	r, err := h5.Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,18 +10,20 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"grayscott/storage"
+	"grayscott/storage/h5"
 )
 
 // xdmfPath returns the sidecar's path: FILE.h5 -> FILE.xmf.
-func xdmfPath(h5 string) string { return strings.TrimSuffix(h5, filepath.Ext(h5)) + ".xmf" }
+func xdmfPath(h5file string) string {
+	return strings.TrimSuffix(h5file, filepath.Ext(h5file)) + ".xmf"
+}
 
-// writeXDMF writes an XDMF 2 description of the images in h5 next to it,
+// writeXDMF writes an XDMF 2 description of the images in h5file next to it,
 // so that ParaView and VisIt open the run as a time series. Each image is
 // a hyperslab of /matrix on a rows×cols grid of unit spacing; its time is
 // (i+1)·steps·dt when those are known, else i.
-func writeXDMF(h5 string) (string, error) {
-	r, err := storage.Open(h5)
+func writeXDMF(h5file string) (string, error) {
+	r, err := h5.Open(h5file)
 	if err != nil {
 		return "", err
 	}
@@ -39,7 +41,7 @@ func writeXDMF(h5 string) (string, error) {
  <Domain>
   <Grid Name="grayscott" GridType="Collection" CollectionType="Temporal">
 `)
-	ref := filepath.Base(h5) + ":/" + storage.Dataset
+	ref := filepath.Base(h5file) + ":/" + h5.Dataset
 	for i := range n {
 		t := float64(i)
 		if steps > 0 {
@@ -62,7 +64,7 @@ func writeXDMF(h5 string) (string, error) {
 `, i, t, rows, cols, rows, cols, i, rows, cols, n, rows, cols, ref)
 	}
 	b.WriteString("  </Grid>\n </Domain>\n</Xdmf>\n")
-	out := xdmfPath(h5)
+	out := xdmfPath(h5file)
 	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		return "", fmt.Errorf("xdmf: %w", err)
 	}

@@ -104,7 +104,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unsafe"
 )
@@ -143,9 +142,6 @@ func New(opts Options) (*Context, error) {
 		exts = C.GoString(clientExts)
 	}
 	platform := opts.Platform
-	if platform == "" {
-		platform = os.Getenv("GRAYSCOTT_EGL_PLATFORM")
-	}
 	switch platform {
 	case "", "auto", "device", "surfaceless":
 	default:

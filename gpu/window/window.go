@@ -18,8 +18,8 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 	"github.com/go-gl/glfw/v3.3/glfw"
 
+	"grayscott/colormap"
 	"grayscott/gpu"
-	"grayscott/gpu/colormap"
 	"grayscott/shaders"
 )
 
@@ -130,11 +130,9 @@ func Open(rows, cols int, opts Options) (*Window, error) {
 		return nil, err
 	}
 	w.ctx = ctx
-	var buildErr error
-	ctx.Call(func() { buildErr = w.build() })
-	if buildErr != nil {
+	if err := ctx.Call(w.build); err != nil {
 		ctx.Release()
-		return nil, buildErr
+		return nil, err
 	}
 	return w, nil
 }
@@ -283,11 +281,12 @@ func fit(width, height, rows, cols int) (x, y, w, h int) {
 // Poll handles the window's events and returns what was asked since the
 // last Poll. Closing the window asks to quit.
 func (w *Window) Poll() Actions {
-	w.ctx.Call(func() {
+	w.ctx.Call(func() error {
 		glfw.PollEvents()
 		if w.win.ShouldClose() {
 			w.pending.Quit = true
 		}
+		return nil
 	})
 	return w.TakeActions()
 }
@@ -301,19 +300,20 @@ func (w *Window) TakeActions() Actions {
 }
 
 // SetTitle sets the window's title.
-func (w *Window) SetTitle(title string) { w.ctx.Call(func() { w.win.SetTitle(title) }) }
+func (w *Window) SetTitle(title string) {
+	w.ctx.Call(func() error { w.win.SetTitle(title); return nil })
+}
 
 // Draw shows the simulator's current V (or U, after the u key) and, when
 // shot is true, returns the drawn frame as an image. The colormap follows
 // the c key.
 func (w *Window) Draw(s *gpu.Simulator, shot bool) (*image.RGBA, error) {
 	var img *image.RGBA
-	var err error
-	w.ctx.Call(func() {
+	err := w.ctx.Call(func() error {
 		if w.cmaps[w.cmapIdx] != w.opts.Colormap {
 			w.opts.Colormap = w.cmaps[w.cmapIdx]
-			if err = w.loadColormap(); err != nil {
-				return
+			if err := w.loadColormap(); err != nil {
+				return err
 			}
 		}
 		fbw, fbh := w.win.GetFramebufferSize()
@@ -346,8 +346,9 @@ func (w *Window) Draw(s *gpu.Simulator, shot bool) (*image.RGBA, error) {
 		}
 		w.win.SwapBuffers()
 		if e := gl.GetError(); e != gl.NO_ERROR {
-			err = fmt.Errorf("window: drawing: GL error 0x%X", e)
+			return fmt.Errorf("window: drawing: GL error 0x%X", e)
 		}
+		return nil
 	})
 	return img, err
 }
@@ -375,10 +376,11 @@ func (w *Window) Close() {
 	if w.ctx == nil {
 		return
 	}
-	w.ctx.Call(func() {
+	w.ctx.Call(func() error {
 		gl.DeleteProgram(w.prog)
 		gl.DeleteVertexArrays(1, &w.vao)
 		gl.DeleteTextures(1, &w.lut)
+		return nil
 	})
 	w.ctx.Release()
 	w.ctx = nil

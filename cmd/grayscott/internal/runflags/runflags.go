@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -54,6 +56,9 @@ type Flags struct {
 	ReadbackSlots   int
 	FlushEvery      int
 	CompressWorkers int
+	// Tuning is the file of grayscott bench's measurements that --kernel
+	// and --workgroup auto read; "" when none is to be read.
+	Tuning string
 
 	Kernel       string
 	Window       bool
@@ -67,9 +72,44 @@ type Flags struct {
 // Changed reports whether the flag (long name) was given on the command line.
 func (f *Flags) Changed(name string) bool { return f.set.Changed(name) }
 
-// ModelFlags are the flags that define a run's results: resuming a file
-// with any of them set to another value than the file's is refused.
-var ModelFlags = []string{"nbrow", "nbcol", "nbextrastep", "feedrate", "killrate", "deltat", "du", "dv", "boundary", "compression-level"}
+// DefaultTuningPath is where grayscott bench saves its measurements and
+// run's --kernel/--workgroup auto read them: the user's cache folder.
+func DefaultTuningPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "none"
+	}
+	return filepath.Join(dir, "grayscott", "tuning.json")
+}
+
+// fieldValue is a model parameter (sim.Fields) as a flag value.
+type fieldValue struct {
+	f   sim.Field
+	p   *sim.Params
+	err *error // the first parse error, reported as "--flag value: reason"
+}
+
+func (v fieldValue) String() string { return v.f.Format(v.p) }
+
+func (v fieldValue) Type() string {
+	switch v.f.Kind {
+	case sim.IntKind:
+		return "int"
+	case sim.Float32Kind:
+		return "float32"
+	}
+	return "string"
+}
+
+func (v fieldValue) Set(s string) error {
+	if err := v.f.Parse(v.p, s); err != nil {
+		if *v.err == nil {
+			*v.err = Usagef("--%s %s: %v", v.f.Flag, s, err)
+		}
+		return err
+	}
+	return nil
+}
 
 const usage = `Usage: grayscott run [flags]
        grayscott run --resume FILE [flags]
@@ -93,22 +133,17 @@ Flags:
 // Parse parses args (without the "run"). On --help it writes the usage to
 // stdout and returns ErrHelp; every other error is a *UsageError.
 func Parse(args []string, stdout io.Writer) (*Flags, error) {
-	d := sim.Defaults()
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
-	f := &Flags{set: fs}
-	rows := fs.IntP("nbrow", "r", d.Rows, "grid rows")
-	cols := fs.IntP("nbcol", "c", d.Cols, "grid columns")
-	images := fs.IntP("nbimage", "n", d.Images, "images to write (with --resume: the new total)")
-	steps := fs.IntP("nbextrastep", "e", d.StepsPerImage, "simulation steps between images")
-	fs.StringVarP(&f.Output, "output", "o", "output.h5", "output HDF5 file")
-	feed := fs.Float32P("feedrate", "f", d.Feed, "feed rate F")
-	kill := fs.Float32P("killrate", "k", d.Kill, "kill rate k")
-	dt := fs.Float32P("deltat", "t", d.DeltaT, "time step (stable while dt·max(du,dv) ≤ 0.5)")
-	du := fs.Float32("du", d.DiffU, "diffusion rate of U")
-	dv := fs.Float32("dv", d.DiffV, "diffusion rate of V")
-	boundary := fs.String("boundary", d.Boundary.String(), "what the stencil reads outside the grid: zero, periodic or neumann")
+	f := &Flags{set: fs, Params: sim.Defaults()}
+	var fieldErr error
+	for i, field := range sim.Fields {
+		fs.VarP(fieldValue{f: field, p: &f.Params, err: &fieldErr}, field.Flag, field.Short, field.Usage)
+		if i == 3 { // the output after the course's four size flags
+			fs.StringVarP(&f.Output, "output", "o", "output.h5", "output HDF5 file")
+		}
+	}
 	fs.IntVar(&f.Compression, "compression-level", 0, "deflate level 1..9 with shuffle; 0 stores raw chunks")
 	fs.BoolVar(&f.Force, "force", false, "overwrite an existing output file")
 	fs.StringVar(&f.Resume, "resume", "", "continue FILE from its last checkpoint, appending images")
@@ -119,6 +154,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	wg := fs.String("workgroup", "auto", "compute work-group size XxY, or auto: the fastest grayscott bench measured on this device, else "+DefaultWorkGroup)
 	fs.StringVar(&f.Kernel, "kernel", "auto", "step kernel: naive, tiled (shared-memory tiles; same results), or auto: the fastest grayscott bench measured on this device, else naive")
 	fs.StringVar(&f.EGLPlatform, "egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
+	fs.StringVar(&f.Tuning, "tuning", DefaultTuningPath(), "grayscott bench's measurements, read by --kernel and --workgroup auto (none: read nothing)")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
 	preset := fs.String("preset", "", "F and k of a named pattern: "+presetNames())
 	fs.BoolVar(&f.Window, "window", false, "show the simulation live in a window (keys below)")
@@ -130,6 +166,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprint(stdout, usage+fs.FlagUsages())
 			return nil, ErrHelp
+		}
+		if fieldErr != nil {
+			return nil, fieldErr
 		}
 		msg := err.Error()
 		if i := strings.Index(msg, ": strconv."); i >= 0 { // Go's parser detail says no more than "invalid"
@@ -148,15 +187,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		if fs.Changed("feedrate") || fs.Changed("killrate") {
 			return nil, Usagef("--preset %s: sets F and k; leave -f and -k out", *preset)
 		}
-		*feed, *kill = pr.Feed, pr.Kill
+		f.Params.Feed, f.Params.Kill = pr.Feed, pr.Kill
 		f.Preset = pr.Name
 	}
-	b, err := sim.ParseBoundary(*boundary)
-	if err != nil {
-		return nil, Usagef("--boundary %s: want zero, periodic or neumann", *boundary)
-	}
-	f.Params = sim.Params{Rows: *rows, Cols: *cols, Images: *images, StepsPerImage: *steps,
-		Feed: *feed, Kill: *kill, DeltaT: *dt, DiffU: *du, DiffV: *dv, Boundary: b}
 	if err := f.Params.Validate(); err != nil {
 		return nil, Usagef("%v", err)
 	}
@@ -164,6 +197,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		return nil, Usagef("--compression-level %d: want 0 (none) to 9", f.Compression)
 	}
 	if *wg != "auto" { // auto: WorkGroupX = WorkGroupY = 0
+		var err error
 		if f.WorkGroupX, f.WorkGroupY, err = ParseWorkGroup(*wg); err != nil {
 			return nil, Usagef("--workgroup %s: %v", *wg, err)
 		}
@@ -193,6 +227,12 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	case "auto", "device", "surfaceless":
 	default:
 		return nil, Usagef("--egl-platform %s: want auto, device or surfaceless", f.EGLPlatform)
+	}
+	switch f.Tuning {
+	case "none":
+		f.Tuning = ""
+	case "":
+		return nil, Usagef("--tuning: want a file, or none")
 	}
 	if f.Resume != "" {
 		if fs.Changed("output") && f.Output != f.Resume {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -20,10 +20,11 @@ var plotColors = []color.Color{
 	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
 }
 
-// plotBench draws two panels: end-to-end images/s against the storage
-// buffer length, a line per grid size, with the slower stage alone dashed;
-// and compute cell-updates/s against grid size, a line per kernel and work group.
-func plotBench(path string, rep *benchReport) error {
+// Plot writes a PNG of two panels to path: end-to-end images/s against
+// the storage buffer length, a line per grid size, with the slower stage
+// alone dashed; and compute cell-updates/s against grid size, a line per
+// kernel and work group.
+func (rep *Report) Plot(path string) error {
 	left := plot.New()
 	left.Title.Text = "end to end"
 	left.X.Label.Text = "storage buffer length (0 = synchronous)"

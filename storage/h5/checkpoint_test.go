@@ -1,4 +1,4 @@
-package storage
+package h5
 
 import (
 	"path/filepath"

@@ -1,8 +1,9 @@
-package storage
+package h5
 
 import (
 	"context"
 	"fmt"
+	"grayscott/storage"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -38,10 +39,10 @@ func BenchmarkCompressedWriter(b *testing.B) {
 		b.Run(fmt.Sprintf("workers-%d", workers), func(b *testing.B) {
 			var stored, raw int64
 			for b.Loop() {
-				opts := WriterOptions{BufferLen: 4, Workers: workers}
-				pool := NewPool(opts.PoolSize(), p.Cells())
+				opts := storage.WriterOptions{BufferLen: 4, Workers: workers}
+				pool := storage.NewPool(opts.PoolSize(), p.Cells())
 				path := filepath.Join(b.TempDir(), "c.h5")
-				w, err := StartWriter(func() (Sink, error) {
+				w, err := storage.StartWriter(func() (storage.Sink, error) {
 					return Create(path, p, nil, Options{CompressionLevel: 1, Force: true})
 				}, pool, opts)
 				if err != nil {

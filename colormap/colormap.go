@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:generate /usr/bin/python3 ../../scripts/gen_colormaps.py
+//go:generate /usr/bin/python3 ../scripts/gen_colormaps.py
 
 // Default is the colormap used when none is named.
 const Default = "inferno"

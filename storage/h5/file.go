@@ -1,11 +1,16 @@
-// Package storage writes simulation frames to HDF5 in the course's layout:
-// /matrix, float32 [images, rows, cols], one chunk per image, extendible
-// along images so a stopped run leaves exactly the images it wrote; root
-// attributes describe the run.
-package storage
+// Package h5 is the HDF5 file format of grayscott runs, the course's
+// layout: /matrix, float32 [images, rows, cols], one chunk per image,
+// extendible along images so a stopped run leaves exactly the images it
+// wrote; root attributes describe the run (sim.Fields names the model's);
+// /checkpoint holds the state a run resumes from.
+//
+// A *File is a storage.Sink, ChunkSink, Checkpointer and AttrSetter: the
+// storage.Writer drives it from one goroutine locked to an OS thread. The
+// cgo shim (shim.h, one C file per HDF5 API) fills what gonum.org/v1/hdf5
+// lacks; no HDF5 handle appears in an exported signature.
+package h5
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,31 +20,29 @@ import (
 	"gonum.org/v1/hdf5"
 
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 // Dataset is the name of the image dataset, as in the course.
 const Dataset = "matrix"
 
-// Attr is one root attribute. Value is a float32, int, int64, bool (stored
-// as 0/1) or string.
-type Attr struct {
-	Name  string
-	Value any
-}
-
-// ParamAttrs returns the model's parameters as root attributes, named
-// after the course's flags.
-func ParamAttrs(p sim.Params) []Attr {
-	r0, r1, c0, c1 := sim.SeedBounds(p.Rows, p.Cols)
-	return []Attr{
-		{"nbrow", p.Rows}, {"nbcol", p.Cols},
-		{"nbimage", p.Images}, {"nbextrastep", p.StepsPerImage},
-		{"feedrate", p.Feed}, {"killrate", p.Kill}, {"deltat", p.DeltaT},
-		{"du", p.DiffU}, {"dv", p.DiffV},
-		{"boundary", p.Boundary.String()},
-		{"initial_condition", fmt.Sprintf("u=1 v=0, except u=0 v=1 in rows [%d,%d) cols [%d,%d)", r0, r1, c0, c1)},
-		{"image_definition", "image i is V after (i+1)*nbextrastep steps"},
+// ParamAttrs returns the model's parameters as root attributes (one per
+// sim.Fields entry, named after the course's flags), then the initial
+// condition and what an image is.
+func ParamAttrs(p sim.Params) []storage.Attr {
+	var attrs []storage.Attr
+	for _, f := range sim.Fields {
+		v := f.Get(&p)
+		if b, ok := v.(sim.Boundary); ok {
+			v = b.String()
+		}
+		attrs = append(attrs, storage.Attr{Name: f.Attr, Value: v})
 	}
+	r0, r1, c0, c1 := sim.SeedBounds(p.Rows, p.Cols)
+	return append(attrs,
+		storage.Attr{Name: "initial_condition", Value: fmt.Sprintf("u=1 v=0, except u=0 v=1 in rows [%d,%d) cols [%d,%d)", r0, r1, c0, c1)},
+		storage.Attr{Name: "image_definition", Value: "image i is V after (i+1)*nbextrastep steps"},
+	)
 }
 
 // Options tune file creation.
@@ -67,55 +70,12 @@ type File struct {
 	closed     bool
 }
 
-// CheckOutput reports, without touching an existing file, why path cannot be
-// created: its folder is missing or not writable, or the file exists and
-// force is false. It probes the folder by creating and removing a file, so
-// read-only mounts are caught even for root.
-func CheckOutput(path string, force bool) error {
-	if path == "" {
-		return errors.New("empty file name")
-	}
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("folder %s does not exist", dir)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			return fmt.Errorf("%s is a folder", path)
-		}
-		if !force {
-			return fmt.Errorf("%s exists (use --force to overwrite)", path)
-		}
-	}
-	probe, err := os.CreateTemp(dir, ".grayscott-probe-*")
-	if err != nil {
-		return fmt.Errorf("folder %s is not writable: %v", dir, errors.Unwrap(err))
-	}
-	probe.Close()
-	os.Remove(probe.Name())
-	return nil
-}
-
-// FreeBytes returns the space available to this user in path's folder,
-// or -1 when it cannot be told.
-func FreeBytes(path string) int64 {
-	var st syscall.Statfs_t
-	if syscall.Statfs(filepath.Dir(path), &st) != nil {
-		return -1
-	}
-	return int64(st.Bavail) * int64(st.Bsize)
-}
-
 // Create makes the file at path with an empty /matrix for p's grid and
 // writes p and extra as root attributes, plus hdf5_version, created,
 // frames_written (0) and completed (false).
-func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err error) {
+func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *File, err error) {
 	if opts.CompressionLevel < 0 || opts.CompressionLevel > 9 {
-		return nil, fmt.Errorf("storage: compression level %d: want 0..9", opts.CompressionLevel)
+		return nil, fmt.Errorf("h5: compression level %d: want 0..9", opts.CompressionLevel)
 	}
 	quiet()
 	mode := hdf5.F_ACC_EXCL
@@ -125,7 +85,7 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 	hf, err := hdf5.CreateFile(path, mode)
 	if err != nil {
 		if _, serr := os.Stat(path); serr == nil && !opts.Force {
-			return nil, fmt.Errorf("storage: %s exists (use --force to overwrite)", path)
+			return nil, fmt.Errorf("h5: %s exists (use --force to overwrite)", path)
 		}
 		return nil, hdf5Err(err, "creating %s", path)
 	}
@@ -143,11 +103,11 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 	}
 	attrs := append(ParamAttrs(p), extra...)
 	attrs = append(attrs,
-		Attr{"compression_level", opts.CompressionLevel},
-		Attr{"hdf5_version", HDF5Version()},
-		Attr{"created", time.Now().UTC().Format(time.RFC3339)},
-		Attr{"frames_written", 0},
-		Attr{"completed", false},
+		storage.Attr{Name: "compression_level", Value: opts.CompressionLevel},
+		storage.Attr{Name: "hdf5_version", Value: Version()},
+		storage.Attr{Name: "created", Value: time.Now().UTC().Format(time.RFC3339)},
+		storage.Attr{Name: "frames_written", Value: 0},
+		storage.Attr{Name: "completed", Value: false},
 	)
 	if err := f.SetAttrs(attrs...); err != nil {
 		return nil, err
@@ -170,7 +130,7 @@ func Create(path string, p sim.Params, extra []Attr, opts Options) (_ *File, err
 func openSyncer(path string) (*os.File, error) {
 	s, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("storage: opening %s for fsync: %w", path, err)
+		return nil, fmt.Errorf("h5: opening %s for fsync: %w", path, err)
 	}
 	return s, nil
 }
@@ -215,7 +175,8 @@ func (f *File) Path() string { return f.path }
 func (f *File) Frames() int { return f.frames }
 
 // SetAttrs writes (or overwrites) root attributes.
-func (f *File) SetAttrs(attrs ...Attr) error {
+func (f *File) SetAttrs(attrs ...storage.Attr) error {
+	quiet()
 	for _, a := range attrs {
 		if err := writeAttr(f.root.ID(), a.Name, a.Value); err != nil {
 			return fmt.Errorf("%w in %s", err, f.path)
@@ -230,7 +191,7 @@ func (f *File) SetAttrs(attrs ...Attr) error {
 func (f *File) WriteFrame(frame []float32) error {
 	quiet()
 	if len(frame) != f.rows*f.cols {
-		return fmt.Errorf("storage: image of %d floats, grid has %d cells", len(frame), f.rows*f.cols)
+		return fmt.Errorf("h5: image of %d floats, grid has %d cells", len(frame), f.rows*f.cols)
 	}
 	if err := appendFrame(f.dset, f.memspace.ID(), f.frames, f.rows, f.cols, frame); err != nil {
 		return f.failed(err)
@@ -241,6 +202,14 @@ func (f *File) WriteFrame(frame []float32) error {
 
 // CompressionLevel returns the deflate level the file was made with (0: none).
 func (f *File) CompressionLevel() int { return f.level }
+
+// Encodes reports whether images are compressed: then the Writer encodes
+// chunks on its workers (NewEncoder) and stores them with WriteChunk.
+func (f *File) Encodes() bool { return f.level > 0 }
+
+// NewEncoder returns an encoder of this file's chunks: shuffle and deflate
+// at its level, byte for byte what HDF5's own filters write.
+func (f *File) NewEncoder() storage.Encoder { return newEncoder(f.level, f.rows*f.cols) }
 
 // WriteChunk appends one image given as its stored chunk: for a compressed
 // file, the shuffled and deflated bytes (see encoder); for a raw file, the
@@ -293,14 +262,15 @@ func (f *File) releaseReserve() {
 // operating system and fsyncs the file: after Flush returns, the images
 // written so far survive a crash of the process or the machine.
 func (f *File) Flush() error {
-	if err := f.SetAttrs(Attr{"frames_written", f.frames}); err != nil {
+	quiet()
+	if err := f.SetAttrs(storage.Attr{Name: "frames_written", Value: f.frames}); err != nil {
 		return err
 	}
 	if err := flush(f.file.ID()); err != nil {
 		return f.failed(err)
 	}
 	if err := f.syncer.Sync(); err != nil {
-		return f.failed(fmt.Errorf("storage: fsync: %w", err))
+		return f.failed(fmt.Errorf("h5: fsync: %w", err))
 	}
 	return nil
 }
@@ -312,9 +282,10 @@ func (f *File) Close(completed bool, reason string) error {
 	if f.closed {
 		return nil
 	}
-	attrs := []Attr{{"frames_written", f.frames}, {"completed", completed}}
+	quiet()
+	attrs := []storage.Attr{{Name: "frames_written", Value: f.frames}, {Name: "completed", Value: completed}}
 	if !completed {
-		attrs = append(attrs, Attr{"stop_reason", reason})
+		attrs = append(attrs, storage.Attr{Name: "stop_reason", Value: reason})
 	}
 	err := f.SetAttrs(attrs...)
 	if completed && err == nil {

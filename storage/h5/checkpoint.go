@@ -1,4 +1,4 @@
-package storage
+package h5
 
 import (
 	"encoding/binary"
@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/hdf5"
 
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 // CheckpointGroup holds the states a run can resume from, in two slots
@@ -47,10 +48,10 @@ func checkpointCRC(u, v []float32, images int, step int64) int64 {
 // written, into the older checkpoint slot. It is durable after the next Flush.
 func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 	if len(u) != f.rows*f.cols || len(v) != f.rows*f.cols {
-		return fmt.Errorf("storage: checkpoint of %d and %d floats, grid has %d cells", len(u), len(v), f.rows*f.cols)
+		return fmt.Errorf("h5: checkpoint of %d and %d floats, grid has %d cells", len(u), len(v), f.rows*f.cols)
 	}
 	if f.frames == 0 {
-		return fmt.Errorf("storage: a checkpoint follows an image; none is written yet")
+		return fmt.Errorf("h5: a checkpoint follows an image; none is written yet")
 	}
 	name := checkpointSlots[f.nextSlot]
 	if err := writeCheckpoint(f.file.ID(), name, f.rows, f.cols, u); err != nil {
@@ -61,7 +62,8 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 		return f.failed(err)
 	}
 	defer closeDataset(d)
-	for _, a := range []Attr{{"images", f.frames}, {"step", step}, {"crc", checkpointCRC(u, v, f.frames, step)}} {
+	quiet()
+	for _, a := range []storage.Attr{{Name: "images", Value: f.frames}, {Name: "step", Value: step}, {Name: "crc", Value: checkpointCRC(u, v, f.frames, step)}} {
 		if err := writeAttr(d, a.Name, a.Value); err != nil {
 			return f.failed(err)
 		}
@@ -101,38 +103,30 @@ func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int,
 	return best, bestSlot, best != nil
 }
 
-// ReadParams reads the model parameters from the root attributes of a file
-// written by grayscott.
-func ReadParams(root int64) (sim.Params, error) {
+// readParams reads the model parameters (sim.Fields) from the root
+// attributes of a file written by grayscott.
+func readParams(root int64) (sim.Params, error) {
 	var p sim.Params
-	ints := []struct {
-		name string
-		dst  *int
-	}{{"nbrow", &p.Rows}, {"nbcol", &p.Cols}, {"nbimage", &p.Images}, {"nbextrastep", &p.StepsPerImage}}
-	for _, a := range ints {
-		v, err := readIntAttr(root, a.name)
+	for _, f := range sim.Fields {
+		var v any
+		var err error
+		switch f.Kind {
+		case sim.IntKind:
+			var n int64
+			n, err = readIntAttr(root, f.Attr)
+			v = int(n)
+		case sim.Float32Kind:
+			v, err = readFloatAttr(root, f.Attr)
+		case sim.BoundaryKind:
+			var s string
+			if s, err = readStringAttr(root, f.Attr); err == nil {
+				v, err = sim.ParseBoundary(s)
+			}
+		}
 		if err != nil {
 			return p, err
 		}
-		*a.dst = int(v)
-	}
-	floats := []struct {
-		name string
-		dst  *float32
-	}{{"feedrate", &p.Feed}, {"killrate", &p.Kill}, {"deltat", &p.DeltaT}, {"du", &p.DiffU}, {"dv", &p.DiffV}}
-	for _, a := range floats {
-		v, err := readFloatAttr(root, a.name)
-		if err != nil {
-			return p, err
-		}
-		*a.dst = v
-	}
-	b, err := readStringAttr(root, "boundary")
-	if err != nil {
-		return p, err
-	}
-	if p.Boundary, err = sim.ParseBoundary(b); err != nil {
-		return p, err
+		f.Set(&p, v)
 	}
 	return p, nil
 }
@@ -157,7 +151,7 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	if f.root, err = hf.OpenGroup("/"); err != nil {
 		return nil, p, nil, hdf5Err(err, "opening / of %s", path)
 	}
-	if p, err = ReadParams(f.root.ID()); err != nil {
+	if p, err = readParams(f.root.ID()); err != nil {
 		return nil, p, nil, fmt.Errorf("%w: %s was not written by grayscott", err, path)
 	}
 	f.rows, f.cols = p.Rows, p.Cols
@@ -169,7 +163,7 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	}
 	dims, err := datasetDims(f.dset)
 	if err != nil || dims[1] != p.Rows || dims[2] != p.Cols {
-		return nil, p, nil, fmt.Errorf("storage: /%s of %s has shape %v for a %d×%d grid", Dataset, path, dims, p.Rows, p.Cols)
+		return nil, p, nil, fmt.Errorf("h5: /%s of %s has shape %v for a %d×%d grid", Dataset, path, dims, p.Rows, p.Cols)
 	}
 	// Without a valid checkpoint (stopped before its first one) the run
 	// starts over from the initial state: every image is recomputed
@@ -192,7 +186,7 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 		return nil, p, nil, err
 	}
 	f.makeReserve()
-	if err := f.SetAttrs(Attr{"completed", false}, Attr{"frames_written", f.frames}); err != nil {
+	if err := f.SetAttrs(storage.Attr{Name: "completed", Value: false}, storage.Attr{Name: "frames_written", Value: f.frames}); err != nil {
 		return nil, p, nil, err
 	}
 	return f, p, ck, nil

@@ -1,15 +1,15 @@
-package storage
+package h5
 
 import (
 	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 func testParams(rows, cols, images int) sim.Params {
@@ -32,7 +32,7 @@ func randomFrames(n, cells int, seed uint64) [][]float32 {
 
 func writeFile(t *testing.T, path string, p sim.Params, frames [][]float32, level int) {
 	t.Helper()
-	f, err := Create(path, p, []Attr{{"gl_renderer", "test renderer"}}, Options{CompressionLevel: level})
+	f, err := Create(path, p, []storage.Attr{{Name: "gl_renderer", Value: "test renderer"}}, Options{CompressionLevel: level})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +122,10 @@ func TestCreateRefusesExistingFile(t *testing.T) {
 	if _, err := Create(path, testParams(4, 4, 1), nil, Options{}); err == nil || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("second Create: %v, want an error suggesting --force", err)
 	}
-	if err := CheckOutput(path, false); err == nil {
+	if err := storage.CheckOutput(path, false); err == nil {
 		t.Error("CheckOutput accepted an existing file without force")
 	}
-	if err := CheckOutput(path, true); err != nil {
+	if err := storage.CheckOutput(path, true); err != nil {
 		t.Errorf("CheckOutput with force: %v", err)
 	}
 	if r, err := Open(path); err != nil {
@@ -138,26 +138,6 @@ func TestCreateRefusesExistingFile(t *testing.T) {
 		t.Fatalf("Create with Force: %v", err)
 	}
 	f.Close(true, "")
-}
-
-func TestCheckOutput(t *testing.T) {
-	dir := t.TempDir()
-	if err := CheckOutput(filepath.Join(dir, "missing", "x.h5"), false); err == nil || !strings.Contains(err.Error(), "does not exist") {
-		t.Errorf("missing folder: %v", err)
-	}
-	if err := CheckOutput(dir, true); err == nil || !strings.Contains(err.Error(), "is a folder") {
-		t.Errorf("folder as output: %v", err)
-	}
-	// /proc refuses new files even for root: a real read-only place.
-	if err := CheckOutput("/proc/grayscott.h5", false); err == nil || !strings.Contains(err.Error(), "not writable") {
-		t.Errorf("/proc: %v", err)
-	}
-	if err := CheckOutput(filepath.Join(dir, "ok.h5"), false); err != nil {
-		t.Errorf("writable folder: %v", err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("CheckOutput left files behind: %v", entries)
-	}
 }
 
 // TestH5Dump reads a file with HDF5's own command-line reader.

@@ -1,4 +1,4 @@
-package storage
+package h5
 
 // Chunk encoding outside HDF5: shuffle + deflate, byte for byte what HDF5's
 // shuffle and deflate filters produce, so that the chunk can be written
@@ -55,16 +55,16 @@ func newEncoder(level, cells int) *encoder {
 	}
 }
 
-// encode returns the chunk for frame; it aliases e's buffer and is valid
+// Encode returns the chunk for frame; it aliases e's buffer and is valid
 // until the next call.
-func (e *encoder) encode(frame []float32) ([]byte, error) {
+func (e *encoder) Encode(frame []float32) ([]byte, error) {
 	if 4*len(frame) != len(e.scratch) {
-		return nil, fmt.Errorf("storage: encoding %d floats with an encoder for %d", len(frame), len(e.scratch)/4)
+		return nil, fmt.Errorf("h5: encoding %d floats with an encoder for %d", len(frame), len(e.scratch)/4)
 	}
 	n := C.gs_shuffle_deflate((*C.uchar)(unsafe.Pointer(&frame[0])), C.size_t(len(frame)),
 		(*C.uchar)(unsafe.Pointer(&e.scratch[0])), (*C.uchar)(unsafe.Pointer(&e.out[0])), C.size_t(len(e.out)), C.int(e.level))
 	if n < 0 {
-		return nil, fmt.Errorf("storage: zlib compress2 failed with code %d", int(n))
+		return nil, fmt.Errorf("h5: zlib compress2 failed with code %d", int(n))
 	}
 	return e.out[:n], nil
 }

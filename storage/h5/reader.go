@@ -1,4 +1,4 @@
-package storage
+package h5
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/hdf5"
 
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 // Reader reads images from a file in the course's layout (ours or the
@@ -38,7 +39,7 @@ func Open(path string) (_ *Reader, err error) {
 	dims, _, err := space.SimpleExtentDims()
 	space.Close()
 	if err != nil || len(dims) != 3 {
-		return nil, fmt.Errorf("storage: /%s in %s is not 3-dimensional (dims %v)", Dataset, path, dims)
+		return nil, fmt.Errorf("h5: /%s in %s is not 3-dimensional (dims %v)", Dataset, path, dims)
 	}
 	r.images, r.rows, r.cols = int(dims[0]), int(dims[1]), int(dims[2])
 	if r.memspace, err = hdf5.CreateSimpleDataspace([]uint{uint(r.rows * r.cols)}, nil); err != nil {
@@ -53,10 +54,10 @@ func (r *Reader) Shape() (images, rows, cols int) { return r.images, r.rows, r.c
 // ReadFrame reads image i into dst (rows·cols floats).
 func (r *Reader) ReadFrame(i int, dst []float32) error {
 	if i < 0 || i >= r.images {
-		return fmt.Errorf("storage: image %d out of range [0,%d) in %s", i, r.images, r.path)
+		return fmt.Errorf("h5: image %d out of range [0,%d) in %s", i, r.images, r.path)
 	}
 	if len(dst) != r.rows*r.cols {
-		return fmt.Errorf("storage: reading into %d floats, images have %d", len(dst), r.rows*r.cols)
+		return fmt.Errorf("h5: reading into %d floats, images have %d", len(dst), r.rows*r.cols)
 	}
 	fs := r.dset.Space()
 	defer fs.Close()
@@ -89,7 +90,7 @@ func (r *Reader) String(name string) (v string, err error) {
 
 // Attrs returns the root attributes (scalars: integers, floats, strings).
 // A file from the course's own tools has none.
-func (r *Reader) Attrs() (attrs []Attr, err error) {
+func (r *Reader) Attrs() (attrs []storage.Attr, err error) {
 	err = r.withRoot(func(root int64) error { attrs, err = readAttrs(root); return err })
 	return attrs, err
 }
@@ -112,7 +113,7 @@ func (r *Reader) Path() string { return r.path }
 
 // Params reads the model parameters of a file written by grayscott.
 func (r *Reader) Params() (p sim.Params, err error) {
-	err = r.withRoot(func(root int64) error { p, err = ReadParams(root); return err })
+	err = r.withRoot(func(root int64) error { p, err = readParams(root); return err })
 	return p, err
 }
 

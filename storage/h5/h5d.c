@@ -1,0 +1,109 @@
+// Datasets: the extendible /matrix, raw chunk writes, checkpoints, reads.
+#include "shim.h"
+
+herr_t gs_set_extent(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols) {
+	hsize_t dims[3] = {n, rows, cols};
+	return H5Dset_extent(dset, dims);
+}
+
+// gs_append extends dset to n+1 images and writes image n, from a frame
+// through the filter pipeline (chunk == NULL) or as an already filtered
+// chunk of size bytes. On failure the error is copied into errbuf
+// (GS_ERRBUF bytes) and the extent goes back to n images.
+herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t cols,
+                 const float *frame, const void *chunk, size_t size, char *errbuf) {
+	hsize_t dims[3] = {n + 1, rows, cols};
+	hsize_t start[3] = {n, 0, 0}, count[3] = {1, rows, cols};
+	herr_t err = H5Dset_extent(dset, dims);
+	if (err >= 0) {
+		if (chunk != NULL) {
+			err = H5Dwrite_chunk(dset, H5P_DEFAULT, 0, start, size, chunk);
+		} else {
+			hid_t fs = H5Dget_space(dset);
+			err = fs < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+			if (err >= 0) err = H5Dwrite(dset, H5T_NATIVE_FLOAT, memspace, fs, H5P_DEFAULT, frame);
+			if (err < 0) gs_error_detail(errbuf); // before H5Sclose clears the stack
+			if (fs >= 0) H5Sclose(fs);
+		}
+	}
+	if (err < 0) {
+		if (errbuf[0] == 0) gs_error_detail(errbuf);
+		dims[0] = n;
+		H5Dset_extent(dset, dims);
+		H5Eclear2(H5E_DEFAULT);
+	}
+	return err;
+}
+
+// gs_checkpoint writes u ([rows, cols] float32) to /checkpoint/NAME,
+// creating the group and the dataset on first use.
+herr_t gs_checkpoint(hid_t file, const char *name, hsize_t rows, hsize_t cols, const float *u) {
+	hid_t g;
+	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
+	if (have < 0) return -1;
+	g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (g < 0) return -1;
+	hsize_t dims[2] = {rows, cols};
+	hid_t d;
+	if (H5Lexists(g, name, H5P_DEFAULT) > 0) {
+		d = H5Dopen2(g, name, H5P_DEFAULT);
+	} else {
+		hid_t sp = H5Screate_simple(2, dims, NULL);
+		d = H5Dcreate2(g, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+		H5Sclose(sp);
+	}
+	herr_t err = -1;
+	if (d >= 0) {
+		err = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, u);
+		H5Dclose(d);
+	}
+	H5Gclose(g);
+	return err;
+}
+
+// gs_read_image reads image n of a [images, rows, cols] dataset into dst.
+herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, float *dst) {
+	hsize_t start[3] = {n, 0, 0}, count[3] = {1, rows, cols};
+	hid_t fs = H5Dget_space(dset);
+	if (fs < 0) return -1;
+	hid_t ms = H5Screate_simple(3, count, NULL);
+	herr_t err = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+	if (err >= 0) err = H5Dread(dset, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, dst);
+	H5Sclose(ms);
+	H5Sclose(fs);
+	return err;
+}
+
+herr_t gs_read_2d(hid_t file, const char *path, float *dst) {
+	hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+	if (d < 0) return -1;
+	herr_t err = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst);
+	H5Dclose(d);
+	return err;
+}
+
+// gs_open_dataset opens name without a chunk cache: every image goes to
+// the file when it is written, so a failure (a full disk) shows at that
+// image and no dirty chunks wait in memory to fail at close.
+hid_t gs_open_dataset(hid_t file, const char *name) {
+	hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+	if (dapl < 0) return -1;
+	H5Pset_chunk_cache(dapl, 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT);
+	hid_t d = H5Dopen2(file, name, dapl);
+	H5Pclose(dapl);
+	return d;
+}
+
+herr_t gs_dataset_dims(hid_t dset, hsize_t *dims, int max) {
+	hid_t sp = H5Dget_space(dset);
+	if (sp < 0) return -1;
+	int n = H5Sget_simple_extent_ndims(sp);
+	if (n != max) { H5Sclose(sp); return -1; }
+	herr_t err = H5Sget_simple_extent_dims(sp, dims, NULL) < 0 ? -1 : 0;
+	H5Sclose(sp);
+	return err;
+}
+
+herr_t gs_close_dataset(hid_t d) { return H5Dclose(d); }
+
+long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_size(dset); }

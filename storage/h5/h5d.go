@@ -1,0 +1,73 @@
+package h5
+
+// Datasets (see h5d.c).
+
+// #include "shim.h"
+import "C"
+
+import "unsafe"
+
+func setExtent(dset int64, n, rows, cols int) error {
+	return herr(C.gs_set_extent(C.hid_t(dset), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols)),
+		"extending /%s to %d images", Dataset, n)
+}
+
+// openDataset opens a dataset of file for appending (see gs_open_dataset).
+func openDataset(file int64, name string) (int64, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	d := int64(C.gs_open_dataset(C.hid_t(file), cname))
+	if d < 0 {
+		return -1, hdf5Err(errHDF5, "opening /%s", name)
+	}
+	return d, nil
+}
+
+// datasetDims returns the extent of a 3-dimensional dataset.
+func datasetDims(dset int64) ([3]int, error) {
+	var dims [3]C.hsize_t
+	if C.gs_dataset_dims(C.hid_t(dset), &dims[0], 3) < 0 {
+		return [3]int{}, hdf5Err(errHDF5, "reading the shape of /%s", Dataset)
+	}
+	return [3]int{int(dims[0]), int(dims[1]), int(dims[2])}, nil
+}
+
+func closeDataset(d int64) error { return herr(C.gs_close_dataset(C.hid_t(d)), "closing /%s", Dataset) }
+
+// appendFrame writes frame as image n of dset (extending it), through
+// HDF5's filter pipeline; on failure the extent stays at n images.
+func appendFrame(dset, memspace int64, n, rows, cols int, frame []float32) error {
+	var buf errBuf
+	rc := C.gs_append(C.hid_t(dset), C.hid_t(memspace), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&frame[0])), nil, 0, &buf[0])
+	return detailErr(rc, &buf, "writing image %d", n)
+}
+
+// appendChunk writes one already filtered chunk as image n of dset,
+// bypassing HDF5's filter pipeline; on failure the extent stays at n.
+func appendChunk(dset int64, n, rows, cols int, chunk []byte) error {
+	var buf errBuf
+	rc := C.gs_append(C.hid_t(dset), -1, C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
+		nil, unsafe.Pointer(&chunk[0]), C.size_t(len(chunk)), &buf[0])
+	return detailErr(rc, &buf, "writing image %d", n)
+}
+
+func writeCheckpoint(file int64, name string, rows, cols int, u []float32) error {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return herr(C.gs_checkpoint(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&u[0]))), "writing checkpoint %s", name)
+}
+
+func readImage(dset int64, n, rows, cols int, dst []float32) error {
+	return herr(C.gs_read_image(C.hid_t(dset), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
+		(*C.float)(unsafe.Pointer(&dst[0]))), "reading image %d", n)
+}
+
+func read2D(file int64, path string, dst []float32) error {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return herr(C.gs_read_2d(C.hid_t(file), cpath, (*C.float)(unsafe.Pointer(&dst[0]))), "reading %s", path)
+}
+
+func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset))) }
