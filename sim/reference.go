@@ -7,9 +7,11 @@ var Weights = [3][3]float32{
 	{0.25, 0.5, 0.25},
 }
 
-// Reference is the plain CPU stepper: the oracle that GPU results are
-// compared with. It evaluates the model in the same float32 operation order
-// as shaders/grayscott.comp. It is not safe for concurrent use.
+// Reference is the plain CPU stepper: the oracle that the engines' results
+// are compared with. It evaluates the model in float32, each operation
+// rounded on its own (no fused multiply-add), in the order the engines
+// follow (shaders/react.glsl, cpu/kernel.c). It is not safe for concurrent
+// use.
 type Reference struct {
 	p        Params
 	cur, nxt *State
@@ -64,15 +66,18 @@ func stepInto(p Params, in, out *State) {
 					if j := neighbour(p.Boundary, rows, cols, row+dr, col+dc); j >= 0 {
 						un, vn = in.U[j], in.V[j]
 					}
-					lapU += w * (un - u)
-					lapV += w * (vn - v)
+					// float32(): each product rounded on its own. Go
+					// may otherwise fuse x*y+z into one FMA (arm64,
+					// GOAMD64=v3), and the oracle would round differently.
+					lapU += float32(w * (un - u))
+					lapV += float32(w * (vn - v))
 				}
 			}
-			uv2 := u * v * v
-			du := p.DiffU*lapU - uv2 + p.Feed*(1-u)
-			dv := p.DiffV*lapV + uv2 - (p.Feed+p.Kill)*v
-			out.U[i] = u + du*p.DeltaT
-			out.V[i] = v + dv*p.DeltaT
+			uv2 := float32(float32(u*v) * v)
+			du := float32(p.DiffU*lapU) - uv2 + float32(p.Feed*(1-u))
+			dv := float32(p.DiffV*lapV) + uv2 - float32((p.Feed+p.Kill)*v)
+			out.U[i] = u + float32(du*p.DeltaT)
+			out.V[i] = v + float32(dv*p.DeltaT)
 		}
 	}
 }
