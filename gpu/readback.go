@@ -8,8 +8,8 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
-// readbackRing is a ring of staging buffers that V is copied into on the
-// GPU, each copy followed by a fence. The CPU reads a slot only once its
+// readbackRing is a ring of staging buffers that V (and U) are packed into
+// on the GPU, each pack followed by a fence. The CPU reads a slot only once its
 // fence has signalled, so the copy of image i overlaps the steps of image
 // i+1 instead of stalling the pipeline. Slots are persistently mapped when
 // the driver has ARB_buffer_storage (GL 4.4), else mapped per read. Each
@@ -64,21 +64,15 @@ func newReadbackRing(k, size int, persistent bool) (*readbackRing, error) {
 	return r, nil
 }
 
-// queue copies v (and u when withU) into the next slot and fences it. GL
-// thread; the ring must not be full.
-func (r *readbackRing) queue(v, u uint32, withU bool, step int64) {
+// queue has fill write V (and U after it, when withU) into the next
+// slot's buffer on the GPU (a pack dispatch that binds it as a storage
+// buffer), then fences it. GL thread; the ring must not be full.
+func (r *readbackRing) queue(step int64, withU bool, fill func(dst uint32)) {
 	s := &r.slots[r.head]
-	// Shader writes to the fields must land before the copy reads them.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
-	gl.BindBuffer(gl.COPY_WRITE_BUFFER, s.buf)
-	gl.BindBuffer(gl.COPY_READ_BUFFER, v)
-	gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 0, r.bytes)
-	if withU {
-		gl.BindBuffer(gl.COPY_READ_BUFFER, u)
-		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, r.bytes, r.bytes)
-	}
-	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
-	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+	fill(s.buf)
+	// The pack's writes must be visible to the host through the mapping
+	// (persistent or not) once the fence has signalled.
+	gl.MemoryBarrier(gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
 	s.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
 	s.step, s.withU = step, withU
 	// Submit now, so the GPU works while the CPU does other things.

@@ -1,7 +1,9 @@
 package gpu
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -10,10 +12,12 @@ import (
 	"grayscott/sim"
 )
 
-// Simulator advances U and V on the GPU. The fields live in two pairs of
-// shader storage buffers used in ping-pong: each step reads one pair and
-// writes the other, with only a memory barrier between dispatches, so the
-// CPU never waits between steps.
+// Simulator advances U and V on the GPU. The fields live in two storage
+// buffers used in ping-pong: each step reads one and writes the other,
+// with only a memory barrier between dispatches, so the CPU never waits
+// between steps. Each buffer holds U and V interleaved (vec2) inside a
+// one-cell halo that carries the boundary (shaders/field.glsl): the
+// stencil reads without edge tests, and each step moves 16 bytes per cell.
 //
 // A Simulator is tied to the Context that made it; its methods run on that
 // context's GL thread (they block the caller until the GL calls are issued)
@@ -25,10 +29,16 @@ type Simulator struct {
 	ctx    *Context
 	params sim.Params
 	wg     WorkGroup
-	prog   program
-	u, v   [2]uint32 // buffers; [cur] holds the current state
-	cur    int
+	kernel string
+	prog   program // the step
+	paint  program
+	pack   program // readbacks
+	fields [2]uint32
+	cur    int // fields[cur] holds the current state
 	steps  int64
+	groups [2]uint32
+	ring   *readbackRing
+	host   []float32 // a padded field, for SetState and reads
 	// completedStep is the step of the last completed readback: the work
 	// queued since bounds the wait for the next one.
 	completedStep int64
@@ -36,10 +46,6 @@ type Simulator struct {
 	// defaultFenceWait); tests shorten them.
 	fenceWait time.Duration
 	fenceRate float64
-	groups    [2]uint32
-	ring      *readbackRing
-	paint     program
-	kernel    string // shader file name
 }
 
 // Config holds the simulator's tuning, which does not change results.
@@ -53,25 +59,56 @@ type Config struct {
 	// NoPersistentMap maps readback buffers per read even where they could
 	// stay mapped (for comparisons).
 	NoPersistentMap bool
-	// Kernel picks the step shader: KernelNaive (the default) or
-	// KernelTiled (shared-memory tiles). Both give the same results.
+	// Kernel picks the step shader (KernelNaive when empty); all give the
+	// same results.
 	Kernel string
 }
 
-// Step kernels.
+// Step kernels. All give the same results; which is fastest depends on the
+// device (grayscott bench measures them).
 const (
+	// KernelNaive computes one cell per invocation.
 	KernelNaive = "naive"
+	// KernelColumn computes 8 cells down a column per invocation, keeping
+	// the rows of neighbours in registers: neighbouring invocations still
+	// read neighbouring cells (coalesced on GPUs).
+	KernelColumn = "column"
+	// KernelBlock computes a block of 4×8 cells per invocation: fewer loads
+	// per cell, less coalescing (the fastest on llvmpipe).
+	KernelBlock = "block"
+	// KernelTiled stages the work group's cells and their rim in shared
+	// memory.
 	KernelTiled = "tiled"
 )
 
+// DefaultKernel is the kernel used when none is measured fastest.
+const DefaultKernel = KernelColumn
+
 // Kernels lists the step kernels.
-var Kernels = []string{KernelNaive, KernelTiled}
+var Kernels = []string{KernelNaive, KernelColumn, KernelBlock, KernelTiled}
+
+// kernelCells is the block of cells (x, y) one invocation of each kernel
+// computes.
+var kernelCells = map[string][2]int{KernelNaive: {1, 1}, KernelColumn: {1, 8}, KernelBlock: {4, 8}, KernelTiled: {1, 1}}
 
 // DefaultReadbackSlots overlaps one readback with the next image's steps.
 const DefaultReadbackSlots = 2
 
-// NewSimulator compiles the step shader for p's boundary and cfg's work
-// group and uploads the initial state init (which must be p.Rows×p.Cols).
+// The wait for a readback is bounded by a minute plus the cell updates
+// queued ahead of it at a rate any device beats (llvmpipe on one core does
+// 5–10 M/s); past that the GPU is taken as hung, and the run stops with an
+// error instead of waiting forever.
+const (
+	defaultFenceWait = time.Minute
+	defaultFenceRate = 1e6 // cell updates per second
+)
+
+// paddedLen is the number of floats in one padded, interleaved field buffer.
+func paddedLen(p sim.Params) int { return 2 * (p.Rows + 2) * (p.Cols + 2) }
+
+// NewSimulator compiles the step shader for p's boundary and cfg's kernel
+// and work group and uploads the initial state init (which must be
+// p.Rows×p.Cols).
 func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Simulator, error) {
 	wg := cfg.WorkGroup
 	if wg == (WorkGroup{}) {
@@ -90,50 +127,50 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 	if init.Rows != p.Rows || init.Cols != p.Cols {
 		return nil, fmt.Errorf("gpu: initial state is %d×%d, parameters say %d×%d", init.Rows, init.Cols, p.Rows, p.Cols)
 	}
+	kernel := cmp.Or(cfg.Kernel, DefaultKernel)
+	cells, ok := kernelCells[kernel]
+	if !ok {
+		return nil, fmt.Errorf("gpu: unknown kernel %q (want one of %s)", cfg.Kernel, strings.Join(Kernels, ", "))
+	}
 	lim := ctx.Limits()
 	if wg.X*wg.Y > lim.MaxWorkGroupInvocations || wg.X > lim.MaxWorkGroupSize[0] || wg.Y > lim.MaxWorkGroupSize[1] {
 		return nil, fmt.Errorf("gpu: work group %s exceeds the device's limits (%d invocations, %d×%d)",
 			wg, lim.MaxWorkGroupInvocations, lim.MaxWorkGroupSize[0], lim.MaxWorkGroupSize[1])
 	}
-	gx, gy := groups(p.Cols, wg.X), groups(p.Rows, wg.Y)
+	gx, gy := groups(p.Cols, wg.X*cells[0]), groups(p.Rows, wg.Y*cells[1])
 	if gx > lim.MaxWorkGroupCount[0] || gy > lim.MaxWorkGroupCount[1] {
 		return nil, fmt.Errorf("gpu: grid %d×%d needs %d×%d work groups of %s; the device allows %d×%d",
 			p.Rows, p.Cols, gy, gx, wg, lim.MaxWorkGroupCount[1], lim.MaxWorkGroupCount[0])
 	}
-	if bytes := int64(p.Cells()) * 4; bytes > lim.MaxSSBOSize {
-		return nil, fmt.Errorf("gpu: a %d×%d field takes %d bytes; the device's storage blocks hold %d",
+	if bytes := int64(paddedLen(p)) * 4; bytes > lim.MaxSSBOSize {
+		return nil, fmt.Errorf("gpu: a %d×%d grid takes %d bytes for U and V; the device's storage blocks hold %d",
 			p.Rows, p.Cols, bytes, lim.MaxSSBOSize)
 	}
-	kernel := shaders.GrayScott
-	switch cfg.Kernel {
-	case "", KernelNaive:
-	case KernelTiled:
-		kernel = shaders.GrayScottTiled
-	default:
-		return nil, fmt.Errorf("gpu: unknown kernel %q (want %s or %s)", cfg.Kernel, KernelNaive, KernelTiled)
+	file := shaders.GrayScott
+	if kernel == KernelTiled {
+		file = shaders.GrayScottTiled
 	}
-	src, err := shaders.Source(kernel,
-		shaders.Define{Name: "WG_X", Value: fmt.Sprint(wg.X)},
-		shaders.Define{Name: "WG_Y", Value: fmt.Sprint(wg.Y)},
-		shaders.Define{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))})
+	grid := []shaders.Define{{Name: "WG_X", Value: fmt.Sprint(wg.X)}, {Name: "WG_Y", Value: fmt.Sprint(wg.Y)},
+		{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))}}
+	src, err := shaders.Source(file, append(grid, shaders.Define{Name: "CELLS_X", Value: fmt.Sprint(cells[0])},
+		shaders.Define{Name: "CELLS_Y", Value: fmt.Sprint(cells[1])})...)
 	if err != nil {
 		return nil, err
 	}
-	paintSrc, err := shaders.Source(shaders.Paint,
-		shaders.Define{Name: "WG_X", Value: fmt.Sprint(wg.X)},
-		shaders.Define{Name: "WG_Y", Value: fmt.Sprint(wg.Y)})
+	paintSrc, err := shaders.Source(shaders.Paint, grid...)
 	if err != nil {
 		return nil, err
 	}
-	s := &Simulator{ctx: ctx, params: p, wg: wg, groups: [2]uint32{uint32(gx), uint32(gy)}, kernel: kernel,
-		fenceWait: defaultFenceWait, fenceRate: defaultFenceRate}
+	packSrc, err := shaders.Source(shaders.Pack, grid[2])
+	if err != nil {
+		return nil, err
+	}
+	s := &Simulator{ctx: ctx, params: p, wg: wg, kernel: kernel, groups: [2]uint32{uint32(gx), uint32(gy)},
+		host: make([]float32, paddedLen(p)), fenceWait: defaultFenceWait, fenceRate: defaultFenceRate}
 	persistent := lim.BufferStorage && !cfg.NoPersistentMap
 	if err := ctx.Call(func() error {
-		if err := s.build(src, init, slots, persistent); err != nil {
-			return err
-		}
-		var err error
-		if s.paint, err = compileCompute(shaders.Paint, paintSrc); err != nil {
+		err := s.build(file, src, paintSrc, packSrc, init, slots, persistent)
+		if err != nil {
 			s.releaseGL()
 		}
 		return err
@@ -143,39 +180,80 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 	return s, nil
 }
 
-// build runs on the GL thread; on failure it releases what it made.
-func (s *Simulator) build(src string, init *sim.State, slots int, persistent bool) error {
-	prog, err := compileCompute(s.kernel, src)
-	if err != nil {
+// build compiles the programs and makes the buffers. GL thread; on
+// failure the caller releases what was made.
+func (s *Simulator) build(file, src, paintSrc, packSrc string, init *sim.State, slots int, persistent bool) error {
+	var err error
+	if s.prog, err = compileCompute(file, src); err != nil {
 		return err
 	}
-	s.prog = prog
-	p := uint32(prog)
-	gl.ProgramUniform1i(p, prog.uniform("rows"), int32(s.params.Rows))
-	gl.ProgramUniform1i(p, prog.uniform("cols"), int32(s.params.Cols))
+	if s.paint, err = compileCompute(shaders.Paint, paintSrc); err != nil {
+		return err
+	}
+	if s.pack, err = compileCompute(shaders.Pack, packSrc); err != nil {
+		return err
+	}
+	for _, prog := range []program{s.prog, s.paint, s.pack} {
+		gl.ProgramUniform1i(uint32(prog), prog.uniform("rows"), int32(s.params.Rows))
+		gl.ProgramUniform1i(uint32(prog), prog.uniform("cols"), int32(s.params.Cols))
+	}
+	p := uint32(s.prog)
 	s.setRates()
-	gl.ProgramUniform1f(p, prog.uniform("dt"), s.params.DeltaT)
-	gl.ProgramUniform1f(p, prog.uniform("du"), s.params.DiffU)
-	gl.ProgramUniform1f(p, prog.uniform("dv"), s.params.DiffV)
+	gl.ProgramUniform1f(p, s.prog.uniform("dt"), s.params.DeltaT)
+	gl.ProgramUniform1f(p, s.prog.uniform("du"), s.params.DiffU)
+	gl.ProgramUniform1f(p, s.prog.uniform("dv"), s.params.DiffV)
 
-	gl.GenBuffers(2, &s.u[0])
-	gl.GenBuffers(2, &s.v[0])
-	size := s.params.Cells() * 4
-	for _, b := range []uint32{s.u[0], s.u[1], s.v[0], s.v[1]} {
+	// Both buffers start with the initial state: its halo, zero or not,
+	// is then right on either side of the first step.
+	padField(s.host, init, s.params.Boundary)
+	gl.GenBuffers(2, &s.fields[0])
+	size := 4 * len(s.host)
+	for _, b := range s.fields {
 		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
-		gl.BufferData(gl.SHADER_STORAGE_BUFFER, size, nil, gl.DYNAMIC_COPY)
+		gl.BufferData(gl.SHADER_STORAGE_BUFFER, size, gl.Ptr(&s.host[0]), gl.DYNAMIC_COPY)
 	}
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
 	if e := gl.GetError(); e != gl.NO_ERROR {
-		s.releaseGL()
-		return fmt.Errorf("gpu: allocating 4 buffers of %d bytes: GL error 0x%X", size, e)
+		return fmt.Errorf("gpu: allocating 2 buffers of %d bytes: GL error 0x%X", size, e)
 	}
-	if s.ring, err = newReadbackRing(slots, size, persistent); err != nil {
-		s.releaseGL()
-		return err
+	s.ring, err = newReadbackRing(slots, s.params.Cells()*4, persistent)
+	return err
+}
+
+// padField writes st into dst, the padded, interleaved layout of
+// shaders/field.glsl, with the halo the boundary b reads outside the grid.
+func padField(dst []float32, st *sim.State, b sim.Boundary) {
+	rows, cols := st.Rows, st.Cols
+	for pr := -1; pr <= rows; pr++ {
+		for pc := -1; pc <= cols; pc++ {
+			r, c := pr, pc
+			inside := r >= 0 && r < rows && c >= 0 && c < cols
+			switch {
+			case inside:
+			case b == sim.Periodic:
+				r, c = (r+rows)%rows, (c+cols)%cols
+			case b == sim.Neumann:
+				r, c = min(max(r, 0), rows-1), min(max(c, 0), cols-1)
+			}
+			k := 2 * ((pr+1)*(cols+2) + pc + 1)
+			if !inside && b == sim.Zero {
+				dst[k], dst[k+1] = 0, 0
+				continue
+			}
+			dst[k], dst[k+1] = st.U[r*cols+c], st.V[r*cols+c]
+		}
 	}
-	s.upload(init)
-	return nil
+}
+
+// unpadField copies component comp (0 U, 1 V) of the padded field src
+// into dst, rows×cols row-major.
+func unpadField(dst, src []float32, rows, cols, comp int) {
+	for r := range rows {
+		row := src[2*((r+1)*(cols+2)+1):]
+		for c := range cols {
+			dst[r*cols+c] = row[2*c+comp]
+		}
+	}
 }
 
 // setRates loads F and k into the step program. GL thread.
@@ -204,13 +282,10 @@ func (s *Simulator) Paint(row, col, radius float32) error {
 	return s.ctx.Call(func() error {
 		p := uint32(s.paint)
 		gl.UseProgram(p)
-		gl.ProgramUniform1i(p, s.paint.uniform("rows"), int32(s.params.Rows))
-		gl.ProgramUniform1i(p, s.paint.uniform("cols"), int32(s.params.Cols))
 		gl.ProgramUniform2i(p, s.paint.uniform("origin"), int32(c0), int32(r0))
 		gl.ProgramUniform2f(p, s.paint.uniform("center"), col, row)
 		gl.ProgramUniform1f(p, s.paint.uniform("radius"), radius)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.u[s.cur])
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, s.v[s.cur])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.fields[s.cur])
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		gl.DispatchCompute(uint32(groups(n, s.wg.X)), uint32(groups(n, s.wg.Y)), 1)
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
@@ -218,19 +293,23 @@ func (s *Simulator) Paint(row, col, radius float32) error {
 	})
 }
 
-// CurrentBuffers returns the GL names of the storage buffers that hold U
-// and V now. They change at every step: call it on the GL thread (inside
-// Context.Call) right before use, and only read them.
-func (s *Simulator) CurrentBuffers() (u, v uint32) { return s.u[s.cur], s.v[s.cur] }
+// FieldView says where one field lies in a GL buffer: cell (r, c) is
+// float number Origin + r·RowStride + c·CellStride.
+type FieldView struct {
+	Buffer                        uint32
+	Origin, RowStride, CellStride int
+}
 
-// upload replaces the current state. GL thread.
-func (s *Simulator) upload(st *sim.State) {
-	size := len(st.U) * 4
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, s.u[s.cur])
-	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, size, gl.Ptr(&st.U[0]))
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, s.v[s.cur])
-	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, size, gl.Ptr(&st.V[0]))
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+// CurrentField returns where the current U (u true) or V lies. The buffer
+// changes at every step: call it on the GL thread (inside Context.Call)
+// right before use, and only read it.
+func (s *Simulator) CurrentField(u bool) FieldView {
+	comp := 1
+	if u {
+		comp = 0
+	}
+	stride := 2 * (s.params.Cols + 2)
+	return FieldView{Buffer: s.fields[s.cur], Origin: stride + 2 + comp, RowStride: stride, CellStride: 2}
 }
 
 // Params returns the parameters the simulator was made with.
@@ -238,6 +317,9 @@ func (s *Simulator) Params() sim.Params { return s.params }
 
 // WorkGroup returns the work-group size in use.
 func (s *Simulator) WorkGroup() WorkGroup { return s.wg }
+
+// Kernel returns the step kernel in use.
+func (s *Simulator) Kernel() string { return s.kernel }
 
 // Steps returns the step count: steps queued since creation, plus the
 // count given to the last SetState.
@@ -252,8 +334,15 @@ func (s *Simulator) SetState(st *sim.State, step int64) error {
 	if s.ring.pending > 0 {
 		return fmt.Errorf("gpu: SetState with %d readbacks pending", s.ring.pending)
 	}
-	s.steps = step
-	return s.ctx.Call(func() error { s.upload(st); return nil })
+	s.steps, s.completedStep = step, step
+	padField(s.host, st, s.params.Boundary)
+	return s.ctx.Call(func() error {
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT) // after the steps that read it
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, s.fields[s.cur])
+		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*len(s.host), gl.Ptr(&s.host[0]))
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+		return nil
+	})
 }
 
 // Step queues n steps and returns without waiting for the GPU to run them.
@@ -273,10 +362,8 @@ func (s *Simulator) dispatch(n int) {
 	gl.UseProgram(uint32(s.prog))
 	for range n {
 		nxt := 1 - s.cur
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.u[s.cur])
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, s.v[s.cur])
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 2, s.u[nxt])
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 3, s.v[nxt])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.fields[s.cur])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, s.fields[nxt])
 		gl.DispatchCompute(s.groups[0], s.groups[1], 1)
 		// The next dispatch reads what this one wrote.
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
@@ -286,36 +373,33 @@ func (s *Simulator) dispatch(n int) {
 
 // ReadV copies the current V into dst (len Rows·Cols, row-major), waiting
 // for the queued steps to finish. dst is not retained.
-func (s *Simulator) ReadV(dst []float32) error { return s.read(dst, false) }
+func (s *Simulator) ReadV(dst []float32) error { return s.read(dst, 1) }
 
 // ReadU is ReadV for U.
-func (s *Simulator) ReadU(dst []float32) error { return s.read(dst, true) }
+func (s *Simulator) ReadU(dst []float32) error { return s.read(dst, 0) }
 
-func (s *Simulator) read(dst []float32, u bool) error {
+func (s *Simulator) read(dst []float32, comp int) error {
 	if len(dst) != s.params.Cells() {
 		return fmt.Errorf("gpu: read into %d floats, grid has %d cells", len(dst), s.params.Cells())
 	}
-	return s.ctx.Call(func() error { return s.readCurrent(dst, u) })
+	return s.ctx.Call(func() error { return s.readCurrent(dst, comp) })
 }
 
-// readCurrent copies the current U or V into dst, waiting for the steps
-// queued so far. GL thread.
-func (s *Simulator) readCurrent(dst []float32, u bool) error {
-	buf := s.v[s.cur]
-	if u {
-		buf = s.u[s.cur]
-	}
+// readCurrent copies component comp of the current state into dst,
+// waiting for the steps queued so far. GL thread.
+func (s *Simulator) readCurrent(dst []float32, comp int) error {
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, buf)
-	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, len(dst)*4, gl.Ptr(&dst[0]))
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, s.fields[s.cur])
+	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*len(s.host), gl.Ptr(&s.host[0]))
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
 	if e := gl.GetError(); e != gl.NO_ERROR {
-		return fmt.Errorf("gpu: reading back %d floats: GL error 0x%X", len(dst), e)
+		return fmt.Errorf("gpu: reading back %d floats: GL error 0x%X", len(s.host), e)
 	}
+	unpadField(dst, s.host, s.params.Rows, s.params.Cols, comp)
 	return nil
 }
 
-// QueueReadback starts copying the current V, and U when withU, into the
+// QueueReadback starts packing the current V, and U when withU, into the
 // next readback slot on the GPU and returns without waiting. It fails when
 // every slot is pending: complete one first.
 func (s *Simulator) QueueReadback(withU bool) error {
@@ -323,7 +407,23 @@ func (s *Simulator) QueueReadback(withU bool) error {
 		return fmt.Errorf("gpu: all %d readback slots are pending", len(s.ring.slots))
 	}
 	step := s.steps
-	return s.ctx.Call(func() error { s.ring.queue(s.v[s.cur], s.u[s.cur], withU, step); return nil })
+	return s.ctx.Call(func() error {
+		s.ring.queue(step, withU, func(dst uint32) {
+			gl.UseProgram(uint32(s.pack))
+			gl.ProgramUniform1i(uint32(s.pack), s.pack.uniform("with_u"), boolInt(withU))
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, s.fields[s.cur])
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, dst)
+			gl.DispatchCompute(uint32(groups(s.params.Cols, 16)), uint32(groups(s.params.Rows, 16)), 1)
+		})
+		return nil
+	})
+}
+
+func boolInt(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // PendingReadbacks returns how many queued readbacks are not yet completed.
@@ -361,7 +461,7 @@ func (s *Simulator) CompleteReadback(v, u []float32) (int64, error) {
 			return err
 		}
 		if u != nil && !oldest.withU {
-			return s.readCurrent(u, true)
+			return s.readCurrent(u, 0)
 		}
 		return nil
 	})
@@ -370,15 +470,6 @@ func (s *Simulator) CompleteReadback(v, u []float32) (int64, error) {
 	}
 	return step, err
 }
-
-// The wait for a readback is bounded by a minute plus the cell updates
-// queued ahead of it at a rate any device beats (llvmpipe on one core does
-// 5–10 M/s); past that the GPU is taken as hung, and the run stops with an
-// error instead of waiting forever.
-const (
-	defaultFenceWait = time.Minute
-	defaultFenceRate = 1e6 // cell updates per second
-)
 
 // ReadbackWait returns the total time spent waiting for readback fences:
 // the part of the transfers that did not overlap other work.
@@ -395,17 +486,20 @@ func (s *Simulator) Release() {
 	_ = s.ctx.Call(func() error { s.releaseGL(); return nil })
 }
 
+// releaseGL deletes whatever build made. GL thread.
 func (s *Simulator) releaseGL() {
 	if s.ring != nil {
 		s.ring.release()
 		s.ring = nil
 	}
-	gl.DeleteBuffers(2, &s.u[0])
-	gl.DeleteBuffers(2, &s.v[0])
-	s.prog.release()
-	s.prog = 0
-	if s.paint != 0 {
-		s.paint.release()
-		s.paint = 0
+	if s.fields[0] != 0 {
+		gl.DeleteBuffers(2, &s.fields[0])
+		s.fields = [2]uint32{}
+	}
+	for _, p := range []*program{&s.prog, &s.paint, &s.pack} {
+		if *p != 0 {
+			p.release()
+			*p = 0
+		}
 	}
 }

@@ -7,6 +7,11 @@ layout(std430, binding = 0) readonly buffer Field { float field[]; };
 
 uniform int rows;
 uniform int cols;
+// Cell (r, c) is field[origin + r·row_stride + c·cell_stride]: the GPU
+// simulator's padded, interleaved fields, or a plain copy.
+uniform int origin;
+uniform int row_stride;
+uniform int cell_stride;
 uniform vec4 viewport;   // x, y, width, height of the drawn grid, in pixels
 uniform float lo;
 uniform float hi;
@@ -22,7 +27,7 @@ void main() {
     }
     int col = min(int(p.x * float(cols)), cols - 1);
     int row = min(int((1.0 - p.y) * float(rows)), rows - 1);
-    float t = (field[row * cols + col] - lo) / (hi - lo);
+    float t = (field[origin + row * row_stride + col * cell_stride] - lo) / (hi - lo);
     int idx = 0;
     if (t > 0.0) {
         idx = t >= 1.0 ? 255 : min(int(floor(t * 256.0)), 255);

@@ -54,7 +54,8 @@ type Window struct {
 	opts       Options
 
 	prog, vao, lut uint32
-	loc            struct{ rows, cols, viewport, lo, hi, lut int32 }
+	hostU, hostV   uint32 // buffers for fields computed on the CPU (Upload); 0 until used
+	loc            struct{ rows, cols, viewport, lo, hi, lut, origin, rowStride, cellStride int32 }
 
 	paused  bool
 	showU   bool
@@ -164,7 +165,8 @@ func (w *Window) build() error {
 	for _, u := range []struct {
 		dst  *int32
 		name string
-	}{{&w.loc.rows, "rows"}, {&w.loc.cols, "cols"}, {&w.loc.viewport, "viewport"}, {&w.loc.lo, "lo"}, {&w.loc.hi, "hi"}, {&w.loc.lut, "lut"}} {
+	}{{&w.loc.rows, "rows"}, {&w.loc.cols, "cols"}, {&w.loc.viewport, "viewport"}, {&w.loc.lo, "lo"}, {&w.loc.hi, "hi"}, {&w.loc.lut, "lut"},
+		{&w.loc.origin, "origin"}, {&w.loc.rowStride, "row_stride"}, {&w.loc.cellStride, "cell_stride"}} {
 		*u.dst = gl.GetUniformLocation(w.prog, gl.Str(u.name+"\x00"))
 	}
 	gl.GenVertexArrays(1, &w.vao) // core profile draws need one, even without attributes
@@ -304,10 +306,65 @@ func (w *Window) SetTitle(title string) {
 	w.ctx.Call(func() error { w.win.SetTitle(title); return nil })
 }
 
-// Draw shows the simulator's current V (or U, after the u key) and, when
-// shot is true, returns the drawn frame as an image. The colormap follows
-// the c key.
-func (w *Window) Draw(s *gpu.Simulator, shot bool) (*image.RGBA, error) {
+// Fields say where Draw reads U and V: the GPU simulator's own buffer
+// (*gpu.Simulator), or the window's copy of fields computed on the CPU
+// (Upload). CurrentField is called on the GL thread.
+type Fields interface {
+	CurrentField(u bool) gpu.FieldView
+}
+
+// ShowsU reports whether U is shown (after the u key) rather than V.
+func (w *Window) ShowsU() bool { return w.showU }
+
+// hostFields are the window's own buffers, filled by Upload: plain
+// rows×cols arrays.
+type hostFields struct{ u, v, cols uint32 }
+
+func (h hostFields) CurrentField(u bool) gpu.FieldView {
+	b := h.v
+	if u {
+		b = h.u
+	}
+	return gpu.FieldView{Buffer: b, RowStride: int(h.cols), CellStride: 1}
+}
+
+// Upload copies fields computed on the CPU (rows·cols floats, row-major)
+// into the window's own buffers and returns them for Draw: u or v may be
+// nil when that field is not shown. The slices are not retained.
+func (w *Window) Upload(u, v []float32) (Fields, error) {
+	n := w.rows * w.cols
+	if (u != nil && len(u) != n) || (v != nil && len(v) != n) {
+		return nil, fmt.Errorf("window: uploading %d and %d floats to a %d×%d view", len(u), len(v), w.rows, w.cols)
+	}
+	err := w.ctx.Call(func() error {
+		if w.hostU == 0 {
+			for _, b := range []*uint32{&w.hostU, &w.hostV} {
+				gl.GenBuffers(1, b)
+				gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, *b)
+				gl.BufferData(gl.SHADER_STORAGE_BUFFER, 4*n, nil, gl.STREAM_DRAW)
+			}
+		}
+		for _, f := range []struct {
+			buf  uint32
+			data []float32
+		}{{w.hostU, u}, {w.hostV, v}} {
+			if f.data != nil {
+				gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, f.buf)
+				gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*n, gl.Ptr(&f.data[0]))
+			}
+		}
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
+		if e := gl.GetError(); e != gl.NO_ERROR {
+			return fmt.Errorf("window: uploading the fields: GL error 0x%X", e)
+		}
+		return nil
+	})
+	return hostFields{w.hostU, w.hostV, uint32(w.cols)}, err
+}
+
+// Draw shows the current V of f (or U, after the u key) and, when shot is
+// true, returns the drawn frame as an image. The colormap follows the c key.
+func (w *Window) Draw(f Fields, shot bool) (*image.RGBA, error) {
 	var img *image.RGBA
 	err := w.ctx.Call(func() error {
 		if w.cmaps[w.cmapIdx] != w.opts.Colormap {
@@ -317,10 +374,9 @@ func (w *Window) Draw(s *gpu.Simulator, shot bool) (*image.RGBA, error) {
 			}
 		}
 		fbw, fbh := w.win.GetFramebufferSize()
-		u, v := s.CurrentBuffers()
-		field, rng := v, w.opts.VRange
+		field, rng := f.CurrentField(w.showU), w.opts.VRange
 		if w.showU {
-			field, rng = u, w.opts.URange
+			rng = w.opts.URange
 		}
 		// Compute-shader writes must be visible to the fragment shader.
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
@@ -331,6 +387,9 @@ func (w *Window) Draw(s *gpu.Simulator, shot bool) (*image.RGBA, error) {
 		gl.UseProgram(w.prog)
 		gl.Uniform1i(w.loc.rows, int32(w.rows))
 		gl.Uniform1i(w.loc.cols, int32(w.cols))
+		gl.Uniform1i(w.loc.origin, int32(field.Origin))
+		gl.Uniform1i(w.loc.rowStride, int32(field.RowStride))
+		gl.Uniform1i(w.loc.cellStride, int32(field.CellStride))
 		// GL's y runs up: the letterbox's bottom edge.
 		gl.Uniform4f(w.loc.viewport, float32(x), float32(fbh-y-vh), float32(vw), float32(vh))
 		gl.Uniform1f(w.loc.lo, rng[0])
@@ -338,7 +397,7 @@ func (w *Window) Draw(s *gpu.Simulator, shot bool) (*image.RGBA, error) {
 		gl.ActiveTexture(gl.TEXTURE0)
 		gl.BindTexture(gl.TEXTURE_1D, w.lut)
 		gl.Uniform1i(w.loc.lut, 0)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, field)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, field.Buffer)
 		gl.BindVertexArray(w.vao)
 		gl.DrawArrays(gl.TRIANGLES, 0, 3)
 		if shot {
@@ -380,6 +439,10 @@ func (w *Window) Close() {
 		gl.DeleteProgram(w.prog)
 		gl.DeleteVertexArrays(1, &w.vao)
 		gl.DeleteTextures(1, &w.lut)
+		if w.hostU != 0 {
+			gl.DeleteBuffers(1, &w.hostU)
+			gl.DeleteBuffers(1, &w.hostV)
+		}
 		return nil
 	})
 	w.ctx.Release()
