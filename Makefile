@@ -6,7 +6,7 @@ RUNARGS ?= -r 512 -c 512 -n 100 -e 34 -o output.h5 --force
 # Mesa's on-disk shader cache once reported a broken shader as compiled.
 export MESA_SHADER_CACHE_DISABLE = true
 
-.PHONY: all deps test-deps build build-headless bundle run test fuzz bench clean
+.PHONY: all deps test-deps build build-headless bundle gpu-check gpu-check-dry run test fuzz bench clean
 
 all: build
 
@@ -29,7 +29,17 @@ build-headless: deps
 bundle: deps
 	scripts/bundle.sh
 
-# About 20–30 s on llvmpipe with 2 cores; then a picture of the last image.
+# The one-call check of a GPU host (scripts/gpu-check.sh), from a fresh
+# bundle; on the GPU host itself, run ./gpu-check in the unpacked bundle.
+gpu-check: bundle
+	env -i PATH=/usr/bin:/bin bundle/grayscott-*-linux-amd64/gpu-check --out gpu-check
+
+# The same check on small grids from an empty environment: runs anywhere
+# (llvmpipe included); CI runs it after make test.
+gpu-check-dry: bundle
+	env -i PATH=/usr/bin:/bin bundle/grayscott-*-linux-amd64/gpu-check --small --out bundle/gpu-check-dry
+
+# A few seconds on 2 cores without a GPU (the CPU engine); then a picture of the last image.
 run: build
 	./$(BIN) run $(RUNARGS)
 	./$(BIN) render output.h5 -o output-last.png --scale 1
@@ -56,4 +66,4 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./...
 
 clean:
-	rm -rf bin bundle output.h5 output.xmf output-last.png
+	rm -rf bin bundle gpu-check output.h5 output.xmf output-last.png

@@ -1,14 +1,17 @@
 // Package bench measures each stage of grayscott's data path on this
 // machine, next to the limits measured on the spot: the device's memory
-// bandwidth (a copy shader), host memory copies and the disk's write
-// bandwidth. The stages are compute alone (per kernel and work group),
+// bandwidth (a copy shader), host memory copies, the CPU's last-level
+// cache and the disk's write bandwidth. The stages are compute alone (per
+// engine: the GPU per kernel and work group, the CPU per thread count),
 // readback alone, storage alone (per compression level and flush policy)
-// and the whole pipeline (per storage buffer length; 0 is synchronous).
-// Each figure is a median over repeats with its range, warm-up excluded.
+// and the whole pipeline (per engine and storage buffer length; 0 is
+// synchronous). Each figure is a median over repeats with its range,
+// warm-up excluded.
 //
-// Run measures on the GL context it is given, with the kernels and work
-// groups it is given; it reads no tuning file and makes no context. The
-// grayscott bench command is a thin shell over it.
+// Run measures on the GL context it is given (none: the CPU engine only),
+// with the kernels, work groups and thread counts it is given; it reads no
+// tuning file and makes no context. The grayscott bench command is a thin
+// shell over it.
 package bench
 
 import (
@@ -17,12 +20,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
 
+	"grayscott/cpu"
 	"grayscott/gpu"
 	"grayscott/pipeline"
 	"grayscott/sim"
@@ -33,10 +38,15 @@ import (
 // Figure is one measured quantity: a median over repeats with its spread.
 // Fields that do not apply to a stage are -1 or "".
 type Figure struct {
-	Stage       string  `json:"stage"` // memory-copy, host-copy, disk-write, compute, readback, storage, end-to-end
-	Size        int     `json:"size"`  // grid side: size×size cells
-	Kernel      string  `json:"kernel"`
+	Stage       string  `json:"stage"`  // memory-copy, host-copy, cpu-cache, disk-write, compute, readback, storage, end-to-end
+	Engine      string  `json:"engine"` // gpu or cpu, for compute, readback and end-to-end
+	Size        int     `json:"size"`   // grid side: size×size cells (rounded √cells for other shapes)
+	Rows        int     `json:"rows"`
+	Cols        int     `json:"cols"`
+	Kernel      string  `json:"kernel"` // the GPU's kernel, or the CPU's instruction set
 	Workgroup   string  `json:"workgroup"`
+	Threads     int     `json:"threads"` // the CPU engine's threads (0: not the CPU)
+	Cache       string  `json:"cache"`   // CPU compute: whether the grid's fields (16 B per cell) fit the last-level cache
 	BufferLen   int     `json:"storage_buffer_len"`
 	Compression int     `json:"compression_level"`
 	FlushEvery  int     `json:"flush_every"`
@@ -64,22 +74,49 @@ type Report struct {
 	GLVersion string   `json:"gl_version"`
 	Platform  string   `json:"gl_platform"`
 	CPUs      int      `json:"cpus"`
+	CPUModel  string   `json:"cpu_model"`
+	LLCBytes  int64    `json:"llc_bytes"` // the CPU's last-level cache (0: unknown)
 	Steps     int      `json:"steps_per_image"`
 	Images    int      `json:"images"`
 	Repeats   int      `json:"repeats"`
 	Figures   []Figure `json:"figures"`
 }
 
+// Grid is a grid size measured.
+type Grid struct{ Rows, Cols int }
+
+// Square returns an n×n grid.
+func Square(n int) Grid { return Grid{n, n} }
+
+// Side is the side of the square of as many cells (rounded).
+func (g Grid) Side() int { return int(math.Round(math.Sqrt(float64(g.Rows) * float64(g.Cols)))) }
+
+// String is "1024²" for squares, else "1080×1920".
+func (g Grid) String() string {
+	if g.Rows == g.Cols {
+		return fmt.Sprintf("%d²", g.Rows)
+	}
+	return fmt.Sprintf("%d×%d", g.Rows, g.Cols)
+}
+
 // Options say what to measure. Lists must not be empty.
 type Options struct {
-	Sizes       []int // grid sides
+	Sizes []Grid
+	// Engines lists the engines measured: "gpu" (needs a context), "cpu".
+	Engines []string
+	// Threads lists the CPU engine's thread counts for the compute stage;
+	// its readback and end-to-end runs use the last.
+	Threads     []int
 	BufferLens  []int // storage buffer lengths for the end-to-end runs
 	Compression []int // levels for the storage stage; the first also end to end
 	Flushes     []int // flush policies (flush every N images, 0 at the end); the first also end to end
 	WorkGroups  []gpu.WorkGroup
 	Kernels     []string
-	// EndToEndKernel and EndToEndWorkGroup run the end-to-end stage; the
+	// EndToEndFastest runs the GPU's end-to-end stage with the kernel and
+	// work group measured fastest at the same grid in this run; else
+	// EndToEndKernel and EndToEndWorkGroup run it, the
 	// first of Kernels and WorkGroups when empty.
+	EndToEndFastest   bool
 	EndToEndKernel    string
 	EndToEndWorkGroup gpu.WorkGroup
 	Images, Steps     int // images per storage, readback and end-to-end measurement; steps per image
@@ -92,18 +129,34 @@ type Options struct {
 	Log *slog.Logger
 }
 
-func (o *Options) check() error {
-	if len(o.Sizes) == 0 || len(o.BufferLens) == 0 || len(o.Compression) == 0 || len(o.Flushes) == 0 ||
-		len(o.WorkGroups) == 0 || len(o.Kernels) == 0 {
+func (o *Options) check(glctx *gpu.Context) error {
+	if len(o.Sizes) == 0 || len(o.BufferLens) == 0 || len(o.Compression) == 0 || len(o.Flushes) == 0 || len(o.Engines) == 0 {
 		return errors.New("bench: every list of options needs at least one value")
+	}
+	for _, e := range o.Engines {
+		switch e {
+		case "gpu":
+			if glctx == nil {
+				return errors.New("bench: the gpu engine needs a GL context")
+			}
+			if len(o.WorkGroups) == 0 || len(o.Kernels) == 0 {
+				return errors.New("bench: the gpu engine needs kernels and work groups")
+			}
+		case "cpu":
+			if len(o.Threads) == 0 {
+				return errors.New("bench: the cpu engine needs thread counts")
+			}
+		default:
+			return fmt.Errorf("bench: unknown engine %q (want gpu or cpu)", e)
+		}
 	}
 	if o.Images < 1 || o.Steps < 1 || o.Repeats < 1 {
 		return fmt.Errorf("bench: images %d, steps %d, repeats %d: each must be at least 1", o.Images, o.Steps, o.Repeats)
 	}
-	if o.EndToEndKernel == "" {
+	if o.EndToEndKernel == "" && len(o.Kernels) > 0 {
 		o.EndToEndKernel = o.Kernels[0]
 	}
-	if o.EndToEndWorkGroup == (gpu.WorkGroup{}) {
+	if o.EndToEndWorkGroup == (gpu.WorkGroup{}) && len(o.WorkGroups) > 0 {
 		o.EndToEndWorkGroup = o.WorkGroups[0]
 	}
 	if o.Log == nil {
@@ -112,27 +165,31 @@ func (o *Options) check() error {
 	return nil
 }
 
-// Run measures every stage for every size on glctx and returns the
-// figures; Program and Version are left for the caller. It blocks for the
-// whole measurement and stops between measurements when ctx is cancelled.
+// Run measures every stage for every size, the GPU's on glctx (nil when
+// only the CPU engine is measured), and returns the figures; Program and
+// Version are left for the caller. It blocks for the whole measurement and
+// stops between measurements when ctx is cancelled.
 func Run(ctx context.Context, glctx *gpu.Context, o Options) (*Report, error) {
-	if err := o.check(); err != nil {
+	if err := o.check(glctx); err != nil {
 		return nil, err
 	}
-	info := glctx.Info()
+	var info gpu.Info
+	if glctx != nil {
+		info = glctx.Info()
+	}
 	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Renderer: info.Renderer, Vendor: info.Vendor,
-		GLVersion: info.Version, Platform: info.Platform, CPUs: runtime.NumCPU(),
+		GLVersion: info.Version, Platform: info.Platform, CPUs: runtime.NumCPU(), CPUModel: cpu.Model(), LLCBytes: cpu.LastLevelCache(),
 		Steps: o.Steps, Images: o.Images, Repeats: o.Repeats}
 	b := &bencher{o: o, ctx: glctx, rep: rep}
 	if err := b.limits(); err != nil {
 		return nil, err
 	}
-	for _, n := range o.Sizes {
+	for _, g := range o.Sizes {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		o.Log.Info("bench", "size", n)
-		if err := b.size(ctx, n); err != nil {
+		o.Log.Info("bench", "grid", g.String())
+		if err := b.size(ctx, g); err != nil {
 			return nil, err
 		}
 	}
@@ -145,6 +202,11 @@ type bencher struct {
 	rep *Report
 
 	copyGBs, hostGBs float64
+	// e2eKernel and e2eWG run the GPU's end-to-end stage at the grid being
+	// measured.
+	e2eKernel string
+	e2eWG     gpu.WorkGroup
+	cpuISA    string // the CPU engine's kernel, for the end-to-end rows
 }
 
 func (b *bencher) add(f Figure) { b.rep.Figures = append(b.rep.Figures, f) }
@@ -161,9 +223,9 @@ func spread(xs []float64) (med, lo, hi float64) {
 	return med, s[0], s[n-1]
 }
 
-func newFigure(stage string, size int, metric, unit string, xs []float64, timing string) Figure {
+func newFigure(stage string, g Grid, metric, unit string, xs []float64, timing string) Figure {
 	med, lo, hi := spread(xs)
-	return Figure{Stage: stage, Size: size, BufferLen: -1, Compression: -1, FlushEvery: -1,
+	return Figure{Stage: stage, Size: g.Side(), Rows: g.Rows, Cols: g.Cols, BufferLen: -1, Compression: -1, FlushEvery: -1,
 		Metric: metric, Unit: unit, Median: med, Min: lo, Max: hi, Repeats: len(xs), Timing: timing}
 }
 
@@ -174,23 +236,27 @@ func timingName(gpuTimed bool) string {
 	return "wall"
 }
 
-// limits measures the device's memory bandwidth and host memory copies.
+// limits measures the device's memory bandwidth (with a GL context), host
+// memory copies and reports the CPU's last-level cache.
 func (b *bencher) limits() error {
 	o := b.o
 	copyBytes := 64 << 20
 	if o.Quick {
 		copyBytes = 4 << 20
 	}
-	rates, timed, err := b.ctx.MemoryBandwidth(copyBytes, o.Repeats)
-	if err != nil {
-		return err
+	if b.ctx != nil && slices.Contains(o.Engines, "gpu") {
+		rates, timed, err := b.ctx.MemoryBandwidth(copyBytes, o.Repeats)
+		if err != nil {
+			return err
+		}
+		for i := range rates {
+			rates[i] /= 1e9
+		}
+		f := newFigure("memory-copy", Grid{}, "copy bandwidth (read+write)", "GB/s", rates, timingName(timed))
+		f.Engine = "gpu"
+		b.copyGBs = f.Median
+		b.add(f)
 	}
-	for i := range rates {
-		rates[i] /= 1e9
-	}
-	f := newFigure("memory-copy", 0, "copy bandwidth (read+write)", "GB/s", rates, timingName(timed))
-	b.copyGBs = f.Median
-	b.add(f)
 	host := make([]float64, o.Repeats)
 	src, dst := make([]byte, copyBytes), make([]byte, copyBytes)
 	copy(dst, src) // first touch: page faults are not bandwidth
@@ -199,35 +265,55 @@ func (b *bencher) limits() error {
 		copy(dst, src)
 		host[i] = 2 * float64(copyBytes) / time.Since(start).Seconds() / 1e9
 	}
-	f = newFigure("host-copy", 0, "host memory copy (read+write)", "GB/s", host, "wall")
+	f := newFigure("host-copy", Grid{}, "host memory copy (read+write)", "GB/s", host, "wall")
 	b.hostGBs = f.Median
 	b.add(f)
+	if b.rep.LLCBytes > 0 {
+		b.add(newFigure("cpu-cache", Grid{}, "last-level cache", "MiB", []float64{float64(b.rep.LLCBytes) / (1 << 20)}, "sysfs"))
+	}
 	return nil
 }
 
-// size measures every stage on an n×n grid.
-func (b *bencher) size(ctx context.Context, n int) error {
+// size measures every stage on grid g.
+func (b *bencher) size(ctx context.Context, g Grid) error {
 	o := b.o
 	p := sim.Defaults()
-	p.Rows, p.Cols, p.StepsPerImage, p.Images = n, n, o.Steps, o.Images
-	field, computeIPS, err := b.compute(p)
-	if err != nil {
-		return err
-	}
-	readbackIPS, err := b.readback(p)
-	if err != nil {
-		return err
+	p.Rows, p.Cols, p.StepsPerImage, p.Images = g.Rows, g.Cols, o.Steps, o.Images
+	cells := float64(p.Cells())
+	// images/s of each engine's compute and readback in its end-to-end
+	// configuration, and a realistic V for the storage stage.
+	engineIPS := map[string]float64{}
+	var field []float32
+	for _, e := range o.Engines {
+		var computeIPS, readbackIPS float64
+		var err error
+		var f []float32
+		if e == "gpu" {
+			if f, computeIPS, err = b.computeGPU(p); err == nil {
+				readbackIPS, err = b.readbackGPU(p)
+			}
+		} else {
+			if f, computeIPS, err = b.computeCPU(p); err == nil {
+				readbackIPS, err = b.readbackCPU(p)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if field == nil {
+			field = f
+		}
+		engineIPS[e] = 1 / (1/computeIPS + 1/readbackIPS)
 	}
 
 	// The disk's raw write bandwidth and the storage stage, per flush policy.
 	storageIPS := 0.0
-	cells := float64(n * n)
 	for fi, flush := range o.Flushes {
-		disk, err := b.diskWrite(n, flush)
+		disk, err := b.diskWrite(p.Cells(), flush)
 		if err != nil {
 			return err
 		}
-		d := newFigure("disk-write", n, "raw file write", "MB/s", disk, "wall")
+		d := newFigure("disk-write", g, "raw file write", "MB/s", disk, "wall")
 		d.FlushEvery = flush
 		b.add(d)
 		for ci, level := range o.Compression {
@@ -235,7 +321,7 @@ func (b *bencher) size(ctx context.Context, n int) error {
 			if err != nil {
 				return err
 			}
-			f := newFigure("storage", n, "images stored (raw bytes)", "MB/s", mbs, "wall")
+			f := newFigure("storage", g, "images stored (raw bytes)", "MB/s", mbs, "wall")
 			f.Compression, f.FlushEvery = level, flush
 			f.ImagesPerS = f.Median * 1e6 / (4 * cells)
 			f.Limit, f.LimitName, f.OfLimit = d.Median, "disk-write", f.Median/d.Median
@@ -249,45 +335,53 @@ func (b *bencher) size(ctx context.Context, n int) error {
 		}
 	}
 
-	// End to end, per storage buffer length, with the first compression
-	// level and flush policy.
-	gpuIPS := 1 / (1/computeIPS + 1/readbackIPS)
-	for _, bl := range o.BufferLens {
-		var ips []float64
-		for range o.Repeats {
-			if err := ctx.Err(); err != nil {
-				return err
+	// End to end, per engine and storage buffer length, with the first
+	// compression level and flush policy.
+	for _, e := range o.Engines {
+		for _, bl := range o.BufferLens {
+			var ips []float64
+			for range o.Repeats {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				wall, images, err := b.endToEnd(e, p, bl)
+				if err != nil {
+					return err
+				}
+				ips = append(ips, float64(images)/wall.Seconds())
 			}
-			wall, images, err := b.endToEnd(p, bl)
-			if err != nil {
-				return err
+			f := newFigure("end-to-end", g, "images computed and stored", "images/s", ips, "wall")
+			f.Engine = e
+			if e == "gpu" {
+				f.Kernel, f.Workgroup = b.e2eKernel, b.e2eWG.String()
+			} else {
+				f.Kernel, f.Threads = b.cpuISA, o.Threads[len(o.Threads)-1]
 			}
-			ips = append(ips, float64(images)/wall.Seconds())
+			f.BufferLen, f.Compression, f.FlushEvery = bl, o.Compression[0], o.Flushes[0]
+			f.ImagesPerS = f.Median
+			f.BoundBy, f.Limit = e+" (compute + readback)", engineIPS[e]
+			if storageIPS < engineIPS[e] {
+				f.BoundBy, f.Limit = "storage", storageIPS
+			}
+			f.LimitName, f.OfLimit = "slower stage alone", f.Median/f.Limit
+			b.add(f)
 		}
-		f := newFigure("end-to-end", n, "images computed and stored", "images/s", ips, "wall")
-		f.Kernel, f.Workgroup = o.EndToEndKernel, o.EndToEndWorkGroup.String()
-		f.BufferLen, f.Compression, f.FlushEvery = bl, o.Compression[0], o.Flushes[0]
-		f.ImagesPerS = f.Median
-		f.BoundBy, f.Limit = "gpu (compute + readback)", gpuIPS
-		if storageIPS < gpuIPS {
-			f.BoundBy, f.Limit = "storage", storageIPS
-		}
-		f.LimitName, f.OfLimit = "slower stage alone", f.Median/f.Limit
-		b.add(f)
 	}
 	return nil
 }
 
-// compute times the steps alone per kernel and work group. It returns a
+// computeGPU times the steps alone per kernel and work group. It returns a
 // realistic V for the storage stage (after the first measurement's steps)
 // and the images/s of the end-to-end configuration.
-func (b *bencher) compute(p sim.Params) (field []float32, endToEndIPS float64, err error) {
+func (b *bencher) computeGPU(p sim.Params) (field []float32, endToEndIPS float64, err error) {
 	o := b.o
-	n := p.Rows
+	g := Grid{p.Rows, p.Cols}
 	cells := float64(p.Cells())
+	b.e2eKernel, b.e2eWG = o.EndToEndKernel, o.EndToEndWorkGroup
+	best := 0.0
 	for _, kernel := range o.Kernels {
 		for _, wg := range o.WorkGroups {
-			s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{WorkGroup: wg, Kernel: kernel}, sim.InitialState(n, n))
+			s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{WorkGroup: wg, Kernel: kernel}, sim.InitialState(p.Rows, p.Cols))
 			if err != nil {
 				return nil, 0, err
 			}
@@ -307,19 +401,22 @@ func (b *bencher) compute(p sim.Params) (field []float32, endToEndIPS float64, e
 				ups = append(ups, cells*float64(o.Steps)/d.Seconds())
 				gbs = append(gbs, 16*cells*float64(o.Steps)/d.Seconds()/1e9)
 			}
-			f := newFigure("compute", n, "cell updates", "cell-updates/s", ups, timingName(timed))
-			f.Kernel, f.Workgroup = kernel, wg.String()
+			f := newFigure("compute", g, "cell updates", "cell-updates/s", ups, timingName(timed))
+			f.Engine, f.Kernel, f.Workgroup = "gpu", kernel, wg.String()
 			f.ImagesPerS = f.Median / cells / float64(o.Steps)
-			g := newFigure("compute", n, "effective bandwidth (16 B per cell per step)", "GB/s", gbs, timingName(timed))
-			g.Kernel, g.Workgroup, g.ImagesPerS = kernel, wg.String(), f.ImagesPerS
-			g.Limit, g.LimitName, g.OfLimit = b.copyGBs, "memory-copy", g.Median/b.copyGBs
+			bw := newFigure("compute", g, "effective bandwidth (16 B per cell per step)", "GB/s", gbs, timingName(timed))
+			bw.Engine, bw.Kernel, bw.Workgroup, bw.ImagesPerS = "gpu", kernel, wg.String(), f.ImagesPerS
+			bw.Limit, bw.LimitName, bw.OfLimit = b.copyGBs, "memory-copy", bw.Median/b.copyGBs
 			b.add(f)
-			b.add(g)
-			if (kernel == o.EndToEndKernel && wg == o.EndToEndWorkGroup) || endToEndIPS == 0 {
+			b.add(bw)
+			if o.EndToEndFastest && f.Median > best {
+				best, b.e2eKernel, b.e2eWG = f.Median, kernel, wg
+			}
+			if (kernel == b.e2eKernel && wg == b.e2eWG) || endToEndIPS == 0 {
 				endToEndIPS = f.ImagesPerS
 			}
 			if field == nil {
-				field = make([]float32, n*n)
+				field = make([]float32, p.Cells())
 				if err := s.ReadV(field); err != nil {
 					s.Release()
 					return nil, 0, err
@@ -331,58 +428,159 @@ func (b *bencher) compute(p sim.Params) (field []float32, endToEndIPS float64, e
 	return field, endToEndIPS, nil
 }
 
-// readback times the ring's copies and completions alone, no steps.
-func (b *bencher) readback(p sim.Params) (float64, error) {
+// computeCPU times the CPU engine's steps per thread count, next to the
+// bound of host memory bandwidth at 16 bytes per cell per step, which
+// holds when the fields outgrow the last-level cache. It returns a V for
+// the storage stage and the images/s of the last thread count.
+func (b *bencher) computeCPU(p sim.Params) (field []float32, endToEndIPS float64, err error) {
 	o := b.o
-	n := p.Rows
+	g := Grid{p.Rows, p.Cols}
 	cells := float64(p.Cells())
-	s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{}, sim.InitialState(n, n))
+	cache := ""
+	if llc := b.rep.LLCBytes; llc > 0 {
+		cache = "exceeds LLC"
+		if 16*int64(p.Cells()) <= llc {
+			cache = "fits LLC"
+		}
+	}
+	for _, threads := range o.Threads {
+		e, err := cpu.New(p, sim.InitialState(p.Rows, p.Cols), cpu.Options{Threads: threads})
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := e.Step(1); err != nil { // warm-up: page faults, worker start
+			e.Close()
+			return nil, 0, err
+		}
+		var ups []float64
+		for range o.Repeats {
+			start := time.Now()
+			if err := e.Step(o.Steps); err != nil {
+				e.Close()
+				return nil, 0, err
+			}
+			ups = append(ups, cells*float64(o.Steps)/time.Since(start).Seconds())
+		}
+		f := newFigure("compute", g, "cell updates", "cell-updates/s", ups, "wall")
+		f.Engine, f.Kernel, f.Threads, f.Cache = "cpu", e.ISA(), e.Threads(), cache
+		b.cpuISA = e.ISA()
+		f.ImagesPerS = f.Median / cells / float64(o.Steps)
+		// Out of cache each step streams U and V in and out: 16 B per cell.
+		f.Limit, f.LimitName = b.hostGBs*1e9/16, "host-copy at 16 B per cell per step"
+		f.OfLimit = f.Median / f.Limit
+		b.add(f)
+		endToEndIPS = f.ImagesPerS
+		if field == nil {
+			field = make([]float32, p.Cells())
+			if err := e.ReadV(field); err != nil {
+				e.Close()
+				return nil, 0, err
+			}
+		}
+		e.Close()
+	}
+	return field, endToEndIPS, nil
+}
+
+// readbackGPU times the ring's copies and completions alone, no steps.
+func (b *bencher) readbackGPU(p sim.Params) (float64, error) {
+	s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
 	if err != nil {
 		return 0, err
 	}
 	defer s.Release()
-	frame := make([]float32, n*n)
+	return b.readback("gpu", p, s)
+}
+
+// readbackCPU times the CPU engine's readback copies alone.
+func (b *bencher) readbackCPU(p sim.Params) (float64, error) {
+	e, err := cpu.New(p, sim.InitialState(p.Rows, p.Cols), cpu.Options{Threads: b.o.Threads[len(b.o.Threads)-1]})
+	if err != nil {
+		return 0, err
+	}
+	s, err := cpu.NewSource(e, 0)
+	if err != nil {
+		e.Close()
+		return 0, err
+	}
+	defer s.Release()
+	return b.readback("cpu", p, s)
+}
+
+// readback times o.Images readbacks of V through src, per repeat.
+func (b *bencher) readback(engine string, p sim.Params, src pipeline.Source) (float64, error) {
+	o := b.o
+	cells := float64(p.Cells())
+	frame := make([]float32, p.Cells())
+	// Warm-up: llvmpipe compiles the GPU's pack shader at its first dispatch.
+	if err := src.QueueReadback(false); err != nil {
+		return 0, err
+	}
+	if _, err := src.CompleteReadback(frame, nil); err != nil {
+		return 0, err
+	}
 	var rb []float64
 	for range o.Repeats {
 		start := time.Now()
 		for range o.Images {
-			if err := s.QueueReadback(false); err != nil {
+			if err := src.QueueReadback(false); err != nil {
 				return 0, err
 			}
-			if _, err := s.CompleteReadback(frame, nil); err != nil {
+			if _, err := src.CompleteReadback(frame, nil); err != nil {
 				return 0, err
 			}
 		}
 		rb = append(rb, float64(o.Images)*4*cells/time.Since(start).Seconds()/1e9)
 	}
-	f := newFigure("readback", n, "readback of V", "GB/s", rb, "wall")
+	f := newFigure("readback", Grid{p.Rows, p.Cols}, "readback of V", "GB/s", rb, "wall")
+	f.Engine = engine
 	f.ImagesPerS = f.Median * 1e9 / (4 * cells)
 	f.Limit, f.LimitName, f.OfLimit = b.hostGBs, "host-copy", f.Median/b.hostGBs
 	b.add(f)
 	return f.ImagesPerS, nil
 }
 
-// endToEnd runs the whole pipeline once into a scratch file with the
-// end-to-end kernel and work group and the first compression level and
-// flush policy; it returns the pipeline's wall time (engine set-up and
-// shader compilation excluded) and the images stored.
-func (b *bencher) endToEnd(p sim.Params, bufferLen int) (time.Duration, int, error) {
+// endToEnd runs the whole pipeline once into a scratch file on engine (the
+// GPU's end-to-end kernel and work group; the CPU's last thread count) with
+// the first compression level and flush policy; it returns the pipeline's
+// wall time (engine set-up and shader compilation excluded) and the images
+// stored.
+func (b *bencher) endToEnd(engine string, p sim.Params, bufferLen int) (time.Duration, int, error) {
 	o := b.o
-	s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{WorkGroup: o.EndToEndWorkGroup, Kernel: o.EndToEndKernel},
-		sim.InitialState(p.Rows, p.Cols))
-	if err != nil {
+	init := sim.InitialState(p.Rows, p.Cols)
+	var src interface {
+		pipeline.Source
+		Step(int) error
+		Release()
+	}
+	if engine == "gpu" {
+		s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{WorkGroup: b.e2eWG, Kernel: b.e2eKernel}, init)
+		if err != nil {
+			return 0, 0, err
+		}
+		src = s
+	} else {
+		e, err := cpu.New(p, init, cpu.Options{Threads: o.Threads[len(o.Threads)-1]})
+		if err != nil {
+			return 0, 0, err
+		}
+		s, err := cpu.NewSource(e, 0)
+		if err != nil {
+			e.Close()
+			return 0, 0, err
+		}
+		src = s
+	}
+	defer src.Release()
+	if err := src.Step(1); err != nil { // warm-up, then the initial state again
 		return 0, 0, err
 	}
-	defer s.Release()
-	if err := s.Step(1); err != nil { // warm-up, then the initial state again
-		return 0, 0, err
-	}
-	if err := s.SetState(sim.InitialState(p.Rows, p.Cols), 0); err != nil {
+	if err := src.SetState(init, 0); err != nil {
 		return 0, 0, err
 	}
 	path := filepath.Join(o.Dir, fmt.Sprintf("grayscott-bench-%d.h5", os.Getpid()))
 	defer os.Remove(path)
-	sum, err := pipeline.Run(context.Background(), s, pipeline.Config{Params: p, Output: path, Force: true,
+	sum, err := pipeline.Run(context.Background(), src, pipeline.Config{Params: p, Output: path, Force: true,
 		CompressionLevel: o.Compression[0], BufferLen: bufferLen, FlushEvery: o.Flushes[0],
 		CompressWorkers: runtime.NumCPU()})
 	if err != nil {
@@ -392,37 +590,53 @@ func (b *bencher) endToEnd(p sim.Params, bufferLen int) (time.Duration, int, err
 }
 
 // storage writes o.Images copies of field through the asynchronous writer
-// and returns MB/s of raw image bytes per repeat and the compression ratio.
+// as a run does: with a checkpoint (U, here field again) on every image
+// that flushes, and at the last. It returns MB/s of raw image bytes per
+// repeat, from the first image to the closed file, and the compression
+// ratio.
 func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]float64, float64, error) {
 	var mbs []float64
 	ratio := 0.0
+	ctx := context.Background()
 	for range b.o.Repeats {
 		path := filepath.Join(b.o.Dir, fmt.Sprintf("grayscott-bench-storage-%d.h5", os.Getpid()))
-		opts := storage.WriterOptions{BufferLen: 4, FlushEvery: flush, Workers: runtime.NumCPU()}
+		opts := storage.WriterOptions{BufferLen: 4, FlushEvery: flush, Workers: runtime.NumCPU(), Checkpoints: true}
 		pool := storage.NewPool(opts.PoolSize(), len(field))
-		start := time.Now()
 		w, err := storage.StartWriter(func() (storage.Sink, error) {
 			return h5.Create(path, p, nil, h5.Options{CompressionLevel: level, Force: true})
 		}, pool, opts)
 		if err != nil {
 			return nil, 0, err
 		}
-		for range b.o.Images {
-			f, err := w.Frame(context.Background())
+		start := time.Now()
+		for i := range b.o.Images {
+			f, err := w.Frame(ctx)
 			if err != nil {
 				break
 			}
 			copy(f, field)
-			if w.Send(f) != nil {
+			if (flush > 0 && (i+1)%flush == 0) || i == b.o.Images-1 {
+				u, err := w.StateFrame(ctx)
+				if err != nil {
+					w.Recycle(f)
+					break
+				}
+				copy(u, field)
+				err = w.SendState(f, u, int64(i))
+			} else {
+				err = w.Send(f)
+			}
+			if err != nil {
 				break
 			}
 		}
 		st, err := w.Close(true, "")
+		el := time.Since(start)
 		os.Remove(path)
 		if err != nil {
 			return nil, 0, err
 		}
-		mbs = append(mbs, float64(st.Bytes)/1e6/time.Since(start).Seconds())
+		mbs = append(mbs, float64(st.Bytes)/1e6/el.Seconds())
 		if level > 0 && st.StoredBytes > 0 {
 			ratio = float64(st.Bytes) / float64(st.StoredBytes)
 		}
@@ -430,10 +644,10 @@ func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]fl
 	return mbs, ratio, nil
 }
 
-// diskWrite writes o.Images frames of n×n float32 to a plain file, with an
-// fsync after each (flush 1) or only at the end (flush 0), per repeat.
-func (b *bencher) diskWrite(n, flush int) ([]float64, error) {
-	buf := make([]byte, 4*n*n)
+// diskWrite writes o.Images frames of cells float32 to a plain file, with
+// an fsync after each (flush 1) or only at the end (flush 0), per repeat.
+func (b *bencher) diskWrite(cells, flush int) ([]float64, error) {
+	buf := make([]byte, 4*cells)
 	for i := range buf {
 		buf[i] = byte(i * 7)
 	}
@@ -465,18 +679,18 @@ func (b *bencher) diskWrite(n, flush int) ([]float64, error) {
 
 // Best is the fastest kernel and work group measured at one grid size.
 type Best struct {
-	Size            int
+	Size            int // the grid's side (Figure.Size)
 	Kernel          string
 	Workgroup       string
 	CellUpdatesPerS float64
 }
 
-// Fastest returns, per grid size in the order measured, the kernel and
+// Fastest returns, per grid size in the order measured, the GPU kernel and
 // work group with the highest median cell-updates/s.
 func (rep *Report) Fastest() []Best {
 	var out []Best
 	for _, f := range rep.Figures {
-		if f.Stage != "compute" || f.Unit != "cell-updates/s" {
+		if f.Stage != "compute" || f.Engine != "gpu" || f.Unit != "cell-updates/s" {
 			continue
 		}
 		i := slices.IndexFunc(out, func(e Best) bool { return e.Size == f.Size })

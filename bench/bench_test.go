@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"grayscott/gpu"
@@ -36,7 +37,8 @@ func newContext(tb testing.TB) *gpu.Context {
 func TestRunOnTheGivenContext(t *testing.T) {
 	c := newContext(t)
 	dir := t.TempDir()
-	rep, err := Run(context.Background(), c, Options{Sizes: []int{24}, BufferLens: []int{0, 2}, Compression: []int{0, 1},
+	rep, err := Run(context.Background(), c, Options{Sizes: []Grid{Square(24)}, Engines: []string{"gpu", "cpu"}, Threads: []int{1, 2},
+		BufferLens: []int{0, 2}, Compression: []int{0, 1},
 		Flushes: []int{1}, WorkGroups: []gpu.WorkGroup{{X: 8, Y: 8}, {X: 4, Y: 16}}, Kernels: gpu.Kernels,
 		EndToEndKernel: gpu.KernelTiled, EndToEndWorkGroup: gpu.WorkGroup{X: 4, Y: 16},
 		Images: 2, Steps: 2, Repeats: 1, Dir: dir, Quick: true})
@@ -52,11 +54,22 @@ func TestRunOnTheGivenContext(t *testing.T) {
 		if !(f.Median > 0) || f.Median < f.Min || f.Median > f.Max {
 			t.Errorf("figure %+v: median outside its range, or not positive", f)
 		}
-		if f.Stage == "end-to-end" && (f.Kernel != gpu.KernelTiled || f.Workgroup != "4x16") {
+		if f.Stage == "end-to-end" && f.Engine == "gpu" && (f.Kernel != gpu.KernelTiled || f.Workgroup != "4x16") {
 			t.Errorf("end-to-end ran %s %s, not the kernel and work group given", f.Kernel, f.Workgroup)
 		}
+		if f.Stage == "end-to-end" && f.Engine == "cpu" && f.Threads != 2 {
+			t.Errorf("the CPU's end-to-end ran %d threads, not the last given", f.Threads)
+		}
+		if f.Stage == "compute" && f.Engine == "cpu" && (f.Cache == "") != (rep.LLCBytes == 0) {
+			t.Errorf("CPU compute figure %+v: cache %q with a last-level cache of %d bytes", f, f.Cache, rep.LLCBytes)
+		}
 	}
-	want := map[string]int{"memory-copy": 1, "host-copy": 1, "compute": 2 * 2 * 2, "readback": 1, "disk-write": 1, "storage": 2, "end-to-end": 2}
+	cache := 0
+	if rep.LLCBytes > 0 {
+		cache = 1
+	}
+	want := map[string]int{"memory-copy": 1, "host-copy": 1, "cpu-cache": cache, "compute": 2*len(gpu.Kernels)*2 + 2, "readback": 2,
+		"disk-write": 1, "storage": 2, "end-to-end": 2 * 2}
 	for st, n := range want {
 		if stages[st] != n {
 			t.Errorf("%d %s figures, want %d", stages[st], st, n)
@@ -67,6 +80,26 @@ func TestRunOnTheGivenContext(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// TestRunWithoutGL measures the CPU engine alone, with no GL context at
+// all (a machine without OpenGL 4.3), and refuses the GPU engine there.
+func TestRunWithoutGL(t *testing.T) {
+	o := Options{Sizes: []Grid{{Rows: 16, Cols: 9}}, Engines: []string{"cpu"}, Threads: []int{1}, BufferLens: []int{1}, Compression: []int{0},
+		Flushes: []int{0}, Images: 2, Steps: 2, Repeats: 1, Dir: t.TempDir(), Quick: true}
+	rep, err := Run(context.Background(), nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Figures {
+		if f.Engine == "gpu" || f.Stage == "memory-copy" {
+			t.Errorf("a GPU figure without a GPU: %+v", f)
+		}
+	}
+	o.Engines = []string{"gpu", "cpu"}
+	if _, err := Run(context.Background(), nil, o); err == nil || !strings.Contains(err.Error(), "needs a GL context") {
+		t.Errorf("the gpu engine without a context: %v", err)
 	}
 }
 

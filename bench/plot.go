@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -31,21 +32,31 @@ func (rep *Report) Plot(path string) error {
 	left.Y.Label.Text = "images/s (log scale)"
 	left.Y.Scale = plot.LogScale{}
 	left.Y.Tick.Marker = ticks125{}
-	sizes := map[int]plotter.XYs{}
-	bound := map[int]float64{}
+	type run struct {
+		engine     string
+		rows, cols int
+	}
+	runs := map[run]plotter.XYs{}
+	bound := map[run]float64{}
 	for _, f := range rep.Figures {
 		if f.Stage == "end-to-end" {
-			sizes[f.Size] = append(sizes[f.Size], plotter.XY{X: float64(f.BufferLen), Y: f.Median})
-			bound[f.Size] = f.Limit
+			k := run{f.Engine, f.Rows, f.Cols}
+			runs[k] = append(runs[k], plotter.XY{X: float64(f.BufferLen), Y: f.Median})
+			bound[k] = f.Limit
 		}
 	}
-	keys := make([]int, 0, len(sizes))
-	for k := range sizes {
+	keys := make([]run, 0, len(runs))
+	for k := range runs {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b run) int {
+		if a.engine != b.engine {
+			return strings.Compare(a.engine, b.engine)
+		}
+		return a.rows*a.cols - b.rows*b.cols
+	})
 	for i, n := range keys {
-		xys := sizes[n]
+		xys := runs[n]
 		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
@@ -54,7 +65,7 @@ func (rep *Report) Plot(path string) error {
 		c := plotColors[i%len(plotColors)]
 		l.Color, pts.Color = c, c
 		left.Add(l, pts)
-		left.Legend.Add(fmt.Sprintf("%d²", n), l, pts)
+		left.Legend.Add(n.engine+" "+Grid{n.rows, n.cols}.String(), l, pts)
 		lim, _ := plotter.NewLine(plotter.XYs{{X: xys[0].X, Y: bound[n]}, {X: xys[len(xys)-1].X, Y: bound[n]}})
 		lim.Color, lim.Dashes = c, []vg.Length{vg.Points(4), vg.Points(3)}
 		left.Add(lim)
@@ -63,15 +74,20 @@ func (rep *Report) Plot(path string) error {
 
 	right := plot.New()
 	right.Title.Text = "compute"
-	right.X.Label.Text = "grid side (cells)"
-	right.Y.Label.Text = "G cell-updates/s"
+	right.X.Label.Text = "grid side (cells; √cells for other shapes)"
+	right.Y.Label.Text = "G cell-updates/s (log scale)"
+	right.Y.Scale = plot.LogScale{}
+	right.Y.Tick.Marker = ticks125{}
 	right.Legend.Top = true
 	right.Legend.Left = true
 	series := map[string]plotter.XYs{}
 	var names []string
 	for _, f := range rep.Figures {
 		if f.Stage == "compute" && f.Unit == "cell-updates/s" {
-			k := f.Kernel + " " + f.Workgroup
+			k := "gpu " + f.Kernel + " " + f.Workgroup
+			if f.Engine == "cpu" {
+				k = fmt.Sprintf("cpu %s %d threads", f.Kernel, f.Threads)
+			}
 			if _, ok := series[k]; !ok {
 				names = append(names, k)
 			}
@@ -96,7 +112,10 @@ func (rep *Report) Plot(path string) error {
 	canvases := plot.Align([][]*plot.Plot{{left, right}}, tiles, dc)
 	left.Draw(canvases[0][0])
 	right.Draw(canvases[0][1])
-	title := fmt.Sprintf("grayscott bench · %s · %d steps per image", rep.Renderer, rep.Steps)
+	title := fmt.Sprintf("grayscott bench · %s · %s · %d steps per image", rep.Renderer, rep.CPUModel, rep.Steps)
+	if rep.Renderer == "" {
+		title = fmt.Sprintf("grayscott bench · %s · %d steps per image", rep.CPUModel, rep.Steps)
+	}
 	titleFont := plot.DefaultFont
 	titleFont.Size = vg.Points(14)
 	dc.FillText(draw.TextStyle{Color: color.Black, Font: titleFont, Handler: plot.DefaultTextHandler,

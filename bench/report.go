@@ -11,14 +11,27 @@ import (
 
 // WriteTable prints the figures as an aligned table for a person.
 func (rep *Report) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "grayscott bench on %s (%s, %s), %d CPUs; %d images of %d steps, median of %d [min..max]\n\n",
-		rep.Renderer, rep.GLVersion, rep.Platform, rep.CPUs, rep.Images, rep.Steps, rep.Repeats)
+	gl := "no GPU engine"
+	if rep.Renderer != "" {
+		gl = fmt.Sprintf("%s (%s, %s)", rep.Renderer, rep.GLVersion, rep.Platform)
+	}
+	fmt.Fprintf(w, "grayscott bench on %s; %d CPUs (%s, last-level cache %d MiB); %d images of %d steps, median of %d [min..max]\n\n",
+		gl, rep.CPUs, rep.CPUModel, rep.LLCBytes>>20, rep.Images, rep.Steps, rep.Repeats)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "stage\tsize\tconfig\tmedian\t[min..max]\tunit\timages/s\tof limit\tlimit / bound\ttiming")
 	for _, f := range rep.Figures {
 		var cfg []string
-		if f.Kernel != "" {
+		if f.Engine != "" {
+			cfg = append(cfg, f.Engine)
+		}
+		switch {
+		case f.Threads > 0:
+			cfg = append(cfg, f.Kernel, fmt.Sprintf("%d threads", f.Threads))
+		case f.Kernel != "":
 			cfg = append(cfg, f.Kernel, f.Workgroup)
+		}
+		if f.Cache != "" {
+			cfg = append(cfg, "("+f.Cache+")")
 		}
 		if f.BufferLen >= 0 {
 			cfg = append(cfg, "buf "+strconv.Itoa(f.BufferLen))
@@ -30,8 +43,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			cfg = append(cfg, "flush "+strconv.Itoa(f.FlushEvery))
 		}
 		size, ips, of, limit := "", "", "", f.LimitName
-		if f.Size > 0 {
-			size = fmt.Sprintf("%d²", f.Size)
+		if f.Rows > 0 {
+			size = Grid{f.Rows, f.Cols}.String()
 		}
 		if f.ImagesPerS > 0 {
 			ips = fmt.Sprintf("%.4g", f.ImagesPerS)
@@ -51,12 +64,12 @@ func (rep *Report) WriteTable(w io.Writer) error {
 // WriteCSV writes one row per figure, with a header.
 func (rep *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"stage", "size", "kernel", "workgroup", "storage_buffer_len", "compression_level", "flush_every",
+	cw.Write([]string{"stage", "engine", "size", "rows", "cols", "kernel", "workgroup", "threads", "cache", "storage_buffer_len", "compression_level", "flush_every",
 		"metric", "unit", "median", "min", "max", "repeats", "timing", "images_per_s", "limit", "limit_name",
 		"fraction_of_limit", "bound_by", "gl_renderer"})
 	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 	for _, x := range rep.Figures {
-		cw.Write([]string{x.Stage, strconv.Itoa(x.Size), x.Kernel, x.Workgroup, strconv.Itoa(x.BufferLen),
+		cw.Write([]string{x.Stage, x.Engine, strconv.Itoa(x.Size), strconv.Itoa(x.Rows), strconv.Itoa(x.Cols), x.Kernel, x.Workgroup, strconv.Itoa(x.Threads), x.Cache, strconv.Itoa(x.BufferLen),
 			strconv.Itoa(x.Compression), strconv.Itoa(x.FlushEvery), x.Metric, x.Unit, g(x.Median), g(x.Min), g(x.Max),
 			strconv.Itoa(x.Repeats), x.Timing, g(x.ImagesPerS), g(x.Limit), x.LimitName, g(x.OfLimit), x.BoundBy, rep.Renderer})
 	}

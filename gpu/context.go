@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -21,6 +22,19 @@ type Info struct {
 	Vendor, Renderer, Version, GLSLVersion string
 	// Platform is how the context was made, e.g. "egl device 0 (hardware)".
 	Platform string
+}
+
+// Software reports whether the GL implementation is a software rasterizer
+// running on the CPU (Mesa's llvmpipe, softpipe or swrast, or an EGL device
+// marked as software): correct, but far slower than the CPU engine.
+func (i Info) Software() bool {
+	r := strings.ToLower(i.Renderer)
+	for _, name := range []string{"llvmpipe", "softpipe", "swrast", "swiftshader"} {
+		if strings.Contains(r, name) {
+			return true
+		}
+	}
+	return strings.Contains(i.Platform, "(software)")
 }
 
 // Limits are the device limits that shape a dispatch.

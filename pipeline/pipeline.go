@@ -42,10 +42,17 @@ type Config struct {
 	// Attrs are recorded as root attributes of the file (provenance: the
 	// program, the engine); a resumed file gets them again.
 	Attrs []storage.Attr
+	// DropAttrs are root attributes removed from a resumed file before
+	// Attrs are written (another engine's provenance).
+	DropAttrs []string
 	// OnImage, when set, is called on the caller's goroutine after each
 	// image is handed to storage, with the number of images done (those of
 	// a resumed file included).
 	OnImage func(done int)
+	// OnFlush, when set, is called after each flush of the file with the
+	// number of images it holds, durable from then on (those of a resumed
+	// file included). It runs on the writer's goroutine and must not block.
+	OnFlush func(images int)
 	// WrapSink, when set, wraps the file before the writer uses it: the
 	// seam for fault injection in tests.
 	WrapSink func(storage.Sink) storage.Sink
@@ -98,7 +105,8 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: resuming %s appends to it; Force would overwrite it", cfg.Output)
 	}
 	attrs := append(append([]storage.Attr(nil), cfg.Attrs...), storage.Attr{Name: "flush_every", Value: cfg.FlushEvery})
-	opts := storage.WriterOptions{BufferLen: cfg.BufferLen, FlushEvery: cfg.FlushEvery, Workers: cfg.CompressWorkers, Checkpoints: true}
+	opts := storage.WriterOptions{BufferLen: cfg.BufferLen, FlushEvery: cfg.FlushEvery, Workers: cfg.CompressWorkers,
+		Checkpoints: true, OnFlush: cfg.OnFlush}
 	pool := storage.NewPool(opts.PoolSize(), p.Cells())
 	var ck *h5.Checkpoint
 	w, err := storage.StartWriter(func() (storage.Sink, error) {
@@ -116,6 +124,10 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 			}
 			if err := checkResume(cfg, fp, f.CompressionLevel(), ck.Images); err != nil {
 				f.Close(false, "resume refused: "+err.Error())
+				return nil, err
+			}
+			if err := f.DeleteAttrs(cfg.DropAttrs...); err != nil {
+				f.Close(false, "resume failed")
 				return nil, err
 			}
 			if err := f.SetAttrs(append(attrs, storage.Attr{Name: "nbimage", Value: p.Images})...); err != nil {

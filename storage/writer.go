@@ -30,6 +30,11 @@ type WriterOptions struct {
 	// compression level above 0 and BufferLen > 0; 0 leaves compression to
 	// the sink (HDF5's in-line filter).
 	Workers int
+	// OnFlush, when set, is called after each flush with the number of
+	// images the sink holds, all of them durable now. It runs on the
+	// goroutine that owns the sink (the writer's, with BufferLen > 0) and
+	// must not block.
+	OnFlush func(images int)
 	// Checkpoints makes a second pool of PoolSize() frames for U, handed
 	// out by StateFrame, so that images can carry checkpoints (SendState).
 	Checkpoints bool
@@ -310,8 +315,7 @@ func (w *Writer) storeCheckpoint(it item) {
 	err := cp.WriteCheckpoint(it.u, it.frame, it.step)
 	if err == nil {
 		w.stats.Checkpoints++
-		w.stats.Flushes++
-		err = w.sink.Flush()
+		err = w.flush()
 	}
 	w.stats.WriteTime += time.Since(start)
 	if err != nil {
@@ -335,8 +339,19 @@ func (w *Writer) stored(it item) error {
 		}
 	}
 	if due {
-		w.stats.Flushes++
-		return w.sink.Flush()
+		return w.flush()
+	}
+	return nil
+}
+
+// flush flushes the sink and reports it (OnFlush).
+func (w *Writer) flush() error {
+	w.stats.Flushes++
+	if err := w.sink.Flush(); err != nil {
+		return err
+	}
+	if w.opts.OnFlush != nil {
+		w.opts.OnFlush(w.firstImage + w.stats.Frames)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,10 +19,12 @@ import (
 	"grayscott/bench"
 	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
+	"grayscott/sim"
 )
 
 type benchOptions struct {
 	bench.Options
+	engines                     string // the flag: auto, or a list
 	jsonPath, csvPath, plotPath string
 	eglPlatform                 string
 	tuning                      string // where to save the fastest kernels; "" nowhere
@@ -31,11 +34,13 @@ type benchOptions struct {
 const benchUsage = `Usage: grayscott bench [flags]
 
 Measures each stage of the data path on this machine, in one invocation:
-compute only (cell-updates/s and effective GB/s at 16 bytes per cell per
+compute only (per engine: the GPU per kernel and work group, the CPU per
+thread count; cell-updates/s and effective GB/s at 16 bytes per cell per
 step), readback only, storage only (per compression level and flush policy)
-and end to end (per storage buffer length; 0 is synchronous), next to limits
-measured on the spot: the device's memory bandwidth (a copy shader), host
-memory copies and the disk's write bandwidth. Every figure is a median over
+and end to end (per engine and storage buffer length; 0 is synchronous), next
+to limits measured on the spot: the device's memory bandwidth (a copy
+shader), host memory copies, the CPU's last-level cache and the disk's write
+bandwidth. Every figure is a median over
 --repeats with its range, warm-up excluded, GPU time from timer queries where
 the driver has them. Prints a table; --json, --csv and --plot write files.
 
@@ -54,11 +59,33 @@ func parseIntList(flag, s string, min int) ([]int, error) {
 	return out, nil
 }
 
+// parseGrids parses --sizes: N (an N×N grid) or RxC, separated by commas.
+func parseGrids(s string) ([]bench.Grid, error) {
+	var out []bench.Grid
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		r, c, isRect := strings.Cut(strings.ToLower(f), "x")
+		if !isRect {
+			c = r
+		}
+		rows, err1 := strconv.Atoi(r)
+		cols, err2 := strconv.Atoi(c)
+		g := bench.Grid{Rows: rows, Cols: cols}
+		if err1 != nil || err2 != nil || rows < 2 || cols < 2 || int64(rows)*int64(cols) > sim.MaxCells {
+			return nil, usagef("--sizes %s: want sides N ≥ 2 or RxC grids, separated by commas", s)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
 func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
-	sizes := fs.String("sizes", "256,1024", "grid sides to measure (size×size cells)")
+	sizes := fs.String("sizes", "256,1024", "grids to measure: sides N (N×N cells) or RxC, e.g. 1080x1920")
+	engines := fs.String("engines", "auto", "engines to measure: gpu, cpu, or both (gpu,cpu); auto: both where a GL context can be made, else cpu")
+	threads := fs.String("threads", defaultThreads(), "thread counts of the CPU engine's compute stage (the last also for its readback and end to end)")
 	bufferLens := fs.String("buffer-lens", "0,1,2,4", "storage buffer lengths for the end-to-end runs (0 = synchronous)")
 	compression := fs.String("compression", "0,1,6", "compression levels for the storage stage (the first also for end to end)")
 	flushes := fs.String("flush-every", "1,0", "flush policies for storage and disk (the first also for end to end): 1 every image, 0 only at the end")
@@ -72,8 +99,8 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	jsonPath := fs.String("json", "", "write every figure as JSON to FILE")
 	csvPath := fs.String("csv", "", "write every figure as CSV to FILE")
 	plotPath := fs.String("plot", "", "write a PNG plot of throughput against buffer length and grid size to FILE")
-	e2eKernel := fs.String("kernel", "", "step kernel of the end-to-end runs (default: the first of --kernels)")
-	e2eWG := fs.String("workgroup", "", "work group of the end-to-end runs (default: the first of --workgroups)")
+	e2eKernel := fs.String("kernel", "", "GPU kernel of the end-to-end runs, or fastest: the fastest measured in this run at the same grid (default: the first of --kernels)")
+	e2eWG := fs.String("workgroup", "", "GPU work group of the end-to-end runs (default: the first of --workgroups; with --kernel fastest, the fastest's)")
 	platform := fs.String("egl-platform", "auto", "EGL route: auto, device or surfaceless")
 	quiet := fs.BoolP("quiet", "q", false, "no table on stdout")
 	save := fs.Bool("save-tuning", true, "save the fastest kernel and work group per size to --tuning, for run's --kernel/--workgroup auto (not with --quick unless given)")
@@ -89,6 +116,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 		return nil, usagef("bench: unexpected argument %q", fs.Arg(0))
 	}
 	o := &benchOptions{Options: bench.Options{Images: *images, Steps: *steps, Repeats: *repeats, Dir: *dir, Quick: *quick},
+		engines:  *engines,
 		jsonPath: *jsonPath, csvPath: *csvPath, plotPath: *plotPath, eglPlatform: *platform, quiet: *quiet}
 	if *save && (!*quick || fs.Changed("save-tuning")) {
 		if *tuning == "" || *tuning == "none" {
@@ -124,8 +152,19 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 		return nil, usagef("--egl-platform %s: want auto, device or surfaceless", o.eglPlatform)
 	}
 	var err error
-	if o.Sizes, err = parseIntList("sizes", *sizes, 2); err != nil {
+	if o.Sizes, err = parseGrids(*sizes); err != nil {
 		return nil, err
+	}
+	if o.Threads, err = parseIntList("threads", *threads, 1); err != nil {
+		return nil, err
+	}
+	if o.engines != "auto" {
+		for _, e := range strings.Split(o.engines, ",") {
+			if e != "gpu" && e != "cpu" {
+				return nil, usagef("--engines %s: want auto, or gpu and/or cpu separated by commas", o.engines)
+			}
+			o.Engines = append(o.Engines, e)
+		}
 	}
 	if o.BufferLens, err = parseIntList("buffer-lens", *bufferLens, 0); err != nil {
 		return nil, err
@@ -152,7 +191,12 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 		}
 		o.Kernels = append(o.Kernels, k)
 	}
-	if *e2eKernel != "" {
+	if *e2eKernel == "fastest" {
+		if *e2eWG != "" {
+			return nil, usagef("--kernel fastest picks the work group too; leave --workgroup out")
+		}
+		o.EndToEndFastest = true
+	} else if *e2eKernel != "" {
 		if !slices.Contains(gpu.Kernels, *e2eKernel) {
 			return nil, usagef("--kernel %s: want one of %s", *e2eKernel, strings.Join(gpu.Kernels, ", "))
 		}
@@ -192,12 +236,24 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	o.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := notifyStop(context.Background(), stderr)
 	defer stop()
-	glctx, err := gpu.NewHeadless(gpu.Options{Platform: o.eglPlatform})
-	if err != nil {
-		return err
+	var glctx *gpu.Context
+	if o.engines == "auto" || slices.Contains(o.Engines, "gpu") {
+		glctx, err = gpu.NewHeadless(gpu.Options{Platform: o.eglPlatform})
+		switch {
+		case err == nil && o.engines == "auto":
+			o.Engines = []string{"gpu", "cpu"}
+		case err == nil:
+		case o.engines == "auto":
+			o.Log.Info("bench: the CPU engine only, as there is no OpenGL 4.3 context here", "why", firstLine(err.Error()))
+			o.Engines = []string{"cpu"}
+		default:
+			return err
+		}
 	}
 	rep, err := bench.Run(ctx, glctx, o.Options)
-	glctx.Release()
+	if glctx != nil {
+		glctx.Release()
+	}
 	if err != nil {
 		return err
 	}
@@ -205,7 +261,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	if !o.quiet {
 		rep.WriteTable(stdout)
 	}
-	if o.tuning != "" {
+	if o.tuning != "" && slices.Contains(o.Engines, "gpu") {
 		var fresh []tuningEntry
 		var picks []string
 		for _, b := range rep.Fastest() {
@@ -237,6 +293,15 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// defaultThreads is 1, 2, 4, … below the number of cores, then that number.
+func defaultThreads() string {
+	var ts []string
+	for t := 1; t < runtime.NumCPU(); t *= 2 {
+		ts = append(ts, strconv.Itoa(t))
+	}
+	return strings.Join(append(ts, strconv.Itoa(runtime.NumCPU())), ",")
 }
 
 // writeFileWith creates path and fills it with write.

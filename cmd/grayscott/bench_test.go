@@ -106,7 +106,7 @@ func TestBenchQuick(t *testing.T) {
 		t.Fatalf("best per size: %+v", best)
 	}
 	out := filepath.Join(dir, "tuned.h5")
-	if code, _, stderr := runMain("run", "-q", "-r", "48", "-c", "48", "-n", "1", "-e", "2", "-o", out, "--tuning", tuning); code != exitOK {
+	if code, _, stderr := runMain("run", "-q", "--engine", "gpu", "-r", "48", "-c", "48", "-n", "1", "-e", "2", "-o", out, "--tuning", tuning); code != exitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
 	r, err := h5.Open(out)

@@ -8,6 +8,7 @@
 //	grayscott render FILE.h5 -o OUT  images to PNG, GIF or MP4
 //	grayscott info FILE.h5           describe a file
 //	grayscott xdmf FILE.h5           write the ParaView sidecar
+//	grayscott devices                list the GPUs and the engine chosen
 //	grayscott version                print the version
 //
 // Run "grayscott CMD --help" for the flags.
@@ -48,10 +49,11 @@ Usage:
   grayscott render FILE.h5 -o OUT     images to PNG files, a GIF or an MP4 (grayscott render --help)
   grayscott info FILE.h5 [--json]     parameters, shape, state and provenance of a file
   grayscott xdmf FILE.h5              write FILE.xmf so that ParaView opens the time series
+  grayscott devices                   list the GPUs (EGL devices), the context made and the engine chosen
   grayscott version                   print the version
   grayscott help                      print this help
 
-With no GPU, Mesa's llvmpipe runs the same shaders on the CPU (slowly).
+With no GPU, a vectorized multi-core CPU engine computes the same images.
 `
 
 // Main runs the command line args and returns the exit status.
@@ -70,6 +72,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = benchCommand(args[1:], stdout, stderr)
 	case "info":
 		err = infoCommand(args[1:], stdout)
+	case "devices":
+		err = devicesCommand(args[1:], stdout)
 	case "xdmf":
 		err = xdmfCommand(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -82,7 +86,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprint(stdout, topUsage)
 	default:
-		err = usagef("unknown command %q (want run, bench, render, info, xdmf, version or help)", args[0])
+		err = usagef("unknown command %q (want run, bench, render, info, xdmf, devices, version or help)", args[0])
 	}
 	return report(err, stderr)
 }

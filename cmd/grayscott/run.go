@@ -27,6 +27,8 @@ var errHelp = runflags.ErrHelp
 type runConfig struct {
 	pipe pipeline.Config
 
+	engine        string // auto, gpu or cpu
+	threads       int    // the CPU engine's; 0 one per core
 	workGroup     gpu.WorkGroup
 	kernel        string
 	readbackSlots int
@@ -53,7 +55,7 @@ type viewer interface {
 	// why the run ended early by the user's wish (errWindowClosed), or nil,
 	// and the view's own failure; the pipeline's errors stay in the
 	// pipeline.
-	run(ctx context.Context, pl *pipeline.Pipeline, s *gpu.Simulator) (stop, err error)
+	run(ctx context.Context, pl *pipeline.Pipeline, e engine) (stop, err error)
 	// close releases the view and its GL context (after the simulator).
 	close()
 }
@@ -82,6 +84,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	cfg := &runConfig{
 		pipe: pipeline.Config{Params: f.Params, Output: f.Output, Force: f.Force, CompressionLevel: f.Compression,
 			BufferLen: f.BufferLen, FlushEvery: f.FlushEvery, CompressWorkers: f.CompressWorkers},
+		engine: f.Engine, threads: f.Threads,
 		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, kernel: f.Kernel, readbackSlots: f.ReadbackSlots,
 		eglPlatform: f.EGLPlatform, tuning: f.Tuning, quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
 		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset}
@@ -264,11 +267,11 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 	}
 }
 
-// simulate makes the GL context (headless, or the preview window's), the
-// simulator on it and the pipeline, runs it and tears it all down in
-// reverse order. When ctx is cancelled the pipeline stops starting images,
-// stores those already computed with a checkpoint and closes the file as
-// incomplete.
+// simulate chooses the engine (--engine; for the GPU, the GL context:
+// headless, or the preview window's), makes it and the pipeline, runs it
+// and tears it all down in reverse order. When ctx is cancelled the
+// pipeline stops starting images, stores those already computed with a
+// checkpoint and closes the file as incomplete.
 func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress) (*runSummary, error) {
 	p := cfg.pipe.Params
 	var glctx *gpu.Context
@@ -279,51 +282,43 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 			return nil, err
 		}
 		defer view.close()
-	} else {
-		if glctx, err = gpu.NewHeadless(gpu.Options{Debug: cfg.verbose, Platform: cfg.eglPlatform}); err != nil {
-			return nil, err
-		}
-		defer glctx.Release()
 	}
-	info := glctx.Info()
-	log.Debug("OpenGL", "vendor", info.Vendor, "renderer", info.Renderer, "version", info.Version, "platform", info.Platform)
-	if chosen := resolveTuning(cfg, info.Renderer); chosen != "" {
-		log.Info("tuning", "chosen", chosen)
-	}
-	s, err := gpu.NewSimulator(glctx, p, gpu.Config{WorkGroup: cfg.workGroup, Kernel: cfg.kernel, ReadbackSlots: cfg.readbackSlots},
-		sim.InitialState(p.Rows, p.Cols))
+	name, glctx, err := chooseEngine(cfg, glctx, log)
 	if err != nil {
 		return nil, err
 	}
-	defer s.Release()
+	if glctx != nil && view == nil {
+		defer glctx.Release()
+	}
+	eng, info, err := newEngine(name, cfg, glctx, log)
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Release()
 
 	pc := cfg.pipe
-	pc.Attrs = []storage.Attr{
-		{Name: "program", Value: "grayscott"},
-		{Name: "program_version", Value: Version()},
-		{Name: "gl_vendor", Value: info.Vendor},
-		{Name: "gl_renderer", Value: info.Renderer},
-		{Name: "gl_version", Value: info.Version},
-		{Name: "gl_platform", Value: info.Platform},
-		{Name: "workgroup", Value: cfg.workGroup.String()},
-		{Name: "kernel", Value: cmp.Or(cfg.kernel, gpu.KernelNaive)},
-	}
+	engAttrs, drop := info.attrs(cfg)
+	pc.Attrs = append([]storage.Attr{{Name: "program", Value: "grayscott"}, {Name: "program_version", Value: Version()}}, engAttrs...)
 	if cfg.preset != "" {
 		pc.Attrs = append(pc.Attrs, storage.Attr{Name: "preset", Value: cfg.preset})
 	}
+	pc.DropAttrs = drop
 	pc.OnImage = prog.image
+	// A line per flush at -v: what a crash can no longer lose.
+	pc.OnFlush = func(images int) { log.Debug("flushed", "images", images) }
 	pc.WrapSink = testSinkHook
-	pl, err := pipeline.New(s, pc)
+	pl, err := pipeline.New(eng, pc)
 	if err != nil {
 		return nil, err
 	}
 	if pc.Resume {
 		log.Info("resuming", "file", pc.Output, "from_image", pl.FirstImage(), "step", pl.StartStep(), "images", p.Images)
 	}
+	log.Debug("engine", "engine", info)
 	prog.start(pl, p.StepsPerImage)
 	var stop, viewErr error
 	if view != nil {
-		stop, viewErr = view.run(ctx, pl, s)
+		stop, viewErr = view.run(ctx, pl, eng)
 	} else {
 		pl.Run(ctx)
 	}
@@ -333,5 +328,9 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	} else if err == nil {
 		err = stop
 	}
-	return &runSummary{Summary: sum, Renderer: info.Renderer, Vendor: info.Vendor, GLVersion: info.Version}, err
+	rs := &runSummary{Summary: sum, Engine: info.name, Renderer: info.gl.Renderer, Vendor: info.gl.Vendor, GLVersion: info.gl.Version}
+	if info.name == "cpu" {
+		rs.Threads, rs.CPUISA = info.threads, info.isa
+	}
+	return rs, err
 }

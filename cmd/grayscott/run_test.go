@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,6 +57,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-f", "abc"}, "--feedrate abc: want a number"},
 		{[]string{"-r", "1.5"}, "--nbrow 1.5: want an integer"},
 		{[]string{"--tuning", ""}, "--tuning: want a file, or none"},
+		{[]string{"--engine", "fpga"}, "--engine fpga: want auto, gpu or cpu"},
+		{[]string{"--threads", "-2"}, "--threads -2: must be at least 0"},
+		{[]string{"--engine", "gpu", "--threads", "2"}, "--engine gpu has none"},
+		{[]string{"--engine", "cpu", "--kernel", "tiled"}, "tune the GPU engine"},
 		{[]string{"-f", "5"}, "--feedrate 5: must be at most 1"},
 		{[]string{"-o", ""}, "--output : empty file name"},
 		{[]string{"-q", "-v"}, "--quiet and --verbose"},
@@ -69,7 +74,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--compression-level", "10"}, "--compression-level 10"},
 		{[]string{"--workgroup", "0x16"}, "--workgroup 0x16"},
 		{[]string{"--workgroup", "64x64"}, "--workgroup 64x64"},
-		{[]string{"--kernel", "fast"}, "--kernel fast: want naive, tiled or auto"},
+		{[]string{"--kernel", "fast"}, "--kernel fast: want naive, column, block, tiled or auto"},
 		{[]string{"--egl-platform", "x11"}, "--egl-platform x11"},
 		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
@@ -125,25 +130,38 @@ func TestHelpListsEveryFlagWithDefaults(t *testing.T) {
 	}
 }
 
-// TestRunMatchesReference runs the whole command and compares every image
-// in the file with the CPU reference.
+// TestRunMatchesReference runs the whole command on each engine, each GPU
+// kernel and unusual work groups, on odd grids, and compares every cell of
+// every image (the four edges included) with the CPU reference, bit for
+// bit: the CPU engine follows its operations exactly, and so does llvmpipe.
 func TestRunMatchesReference(t *testing.T) {
-	for _, level := range []string{"0", "3"} {
+	for _, c := range []struct {
+		engine, level string
+		extra         []string
+	}{
+		{"gpu", "0", []string{"--kernel", "naive", "--workgroup", "16x16"}},
+		{"gpu", "3", []string{"--kernel", "tiled", "--workgroup", "5x7"}},
+		{"gpu", "0", []string{"--kernel", "column", "--workgroup", "32x4"}},
+		{"gpu", "0", []string{"--kernel", "block", "--workgroup", "3x9"}},
+		{"cpu", "0", []string{"--threads", "3"}},
+		{"cpu", "3", nil},
+	} {
 		out := filepath.Join(t.TempDir(), "run.h5")
-		code, _, stderr := runMain("run", "-r", "24", "-c", "40", "-n", "4", "-e", "50", "--boundary", "periodic",
-			"-o", out, "--compression-level", level, "-q")
+		args := append([]string{"run", "-r", "23", "-c", "41", "-n", "4", "-e", "50", "--boundary", "periodic",
+			"-o", out, "--compression-level", c.level, "--engine", c.engine, "--tuning", "none", "-q"}, c.extra...)
+		code, _, stderr := runMain(args...)
 		requireGL(t, stderr)
 		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
+			t.Fatalf("%+v: exit %d: %s", c, code, stderr)
 		}
 		p := sim.Defaults()
-		p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = 24, 40, 4, 50, sim.Periodic
-		ref := sim.NewReference(p, sim.InitialState(24, 40))
+		p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = 23, 41, 4, 50, sim.Periodic
+		ref := sim.NewReference(p, sim.InitialState(23, 41))
 		r, err := h5.Open(out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, rows, cols := r.Shape(); n != 4 || rows != 24 || cols != 40 {
+		if n, rows, cols := r.Shape(); n != 4 || rows != 23 || cols != 41 {
 			t.Fatalf("shape %d×%d×%d", n, rows, cols)
 		}
 		got := make([]float32, p.Cells())
@@ -153,15 +171,63 @@ func TestRunMatchesReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			for j, want := range ref.State().V {
-				if d := math.Abs(float64(got[j] - want)); d > 1e-5 {
-					t.Fatalf("image %d cell %d: %g, reference %g", i, j, got[j], want)
+				if math.Float32bits(got[j]) != math.Float32bits(want) {
+					t.Fatalf("%+v: image %d cell %d: %g, reference %g", c, i, j, got[j], want)
 				}
 			}
 		}
 		if fw, _ := r.Int("frames_written"); fw != 4 {
 			t.Errorf("frames_written = %d", fw)
 		}
+		if e, _ := r.String("engine"); e != c.engine {
+			t.Errorf("engine attribute %q, want %q", e, c.engine)
+		}
 		r.Close()
+	}
+}
+
+// TestResumeOnTheOtherEngine starts a file on one engine and continues it
+// on the other: the images are those of one uninterrupted run, and the
+// file names the engine that finished it, without the other's attributes.
+func TestResumeOnTheOtherEngine(t *testing.T) {
+	args := []string{"-q", "-r", "30", "-c", "26", "-e", "40", "--boundary", "neumann"}
+	whole := filepath.Join(t.TempDir(), "whole.h5")
+	if code, _, stderr := runMain(append([]string{"run", "-n", "6", "--engine", "cpu", "-o", whole}, args...)...); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := readImages(t, whole)
+	for _, c := range []struct{ first, second string }{{"gpu", "cpu"}, {"cpu", "gpu"}} {
+		out := filepath.Join(t.TempDir(), "split.h5")
+		code, _, stderr := runMain(append([]string{"run", "-n", "3", "--engine", c.first, "-o", out}, args...)...)
+		requireGL(t, stderr)
+		if code != exitOK {
+			t.Fatalf("%+v: exit %d: %s", c, code, stderr)
+		}
+		if code, _, stderr := runMain("run", "-q", "--resume", out, "-n", "6", "--engine", c.second); code != exitOK {
+			t.Fatalf("%+v: resume: exit %d: %s", c, code, stderr)
+		}
+		got := readImages(t, out)
+		if len(got) != len(want) {
+			t.Fatalf("%+v: %d images, want %d", c, len(got), len(want))
+		}
+		for i := range want {
+			for j := range want[i] {
+				if got[i][j] != want[i][j] {
+					t.Fatalf("%+v: image %d cell %d = %v, the uninterrupted run wrote %v", c, i, j, got[i][j], want[i][j])
+				}
+			}
+		}
+		r, err := h5.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		engine, _ := r.String("engine")
+		_, glErr := r.String("gl_renderer")
+		_, thErr := r.Int("threads")
+		r.Close()
+		if engine != c.second || (c.second == "cpu") != (glErr != nil) || (c.second == "cpu") != (thErr == nil) {
+			t.Errorf("%+v: engine %q, gl_renderer present %v, threads present %v", c, engine, glErr == nil, thErr == nil)
+		}
 	}
 }
 
@@ -185,10 +251,43 @@ func TestTuningPicksTheNearestMeasuredSize(t *testing.T) {
 }
 
 func TestFlagDefaultsMatchTheLibraries(t *testing.T) {
+	if !slices.Equal(runflags.Kernels, gpu.Kernels) {
+		t.Errorf("runflags kernels %v, gpu's %v", runflags.Kernels, gpu.Kernels)
+	}
 	if runflags.DefaultReadbackSlots != gpu.DefaultReadbackSlots || runflags.DefaultWorkGroup != gpu.DefaultWorkGroup.String() ||
 		runflags.MaxInvocations != gpu.MaxInvocations {
 		t.Errorf("runflags defaults (%d slots, %s, %d) differ from gpu's (%d, %s, %d)",
 			runflags.DefaultReadbackSlots, runflags.DefaultWorkGroup, runflags.MaxInvocations,
 			gpu.DefaultReadbackSlots, gpu.DefaultWorkGroup, gpu.MaxInvocations)
+	}
+}
+
+// TestAutoEngine: --engine auto (the default) takes the GPU where EGL finds
+// a hardware device and the CPU engine where the only GL is a software
+// rasterizer, saying why in one log line.
+func TestAutoEngine(t *testing.T) {
+	c, err := gpu.NewHeadless(gpu.Options{})
+	want := "gpu"
+	if err != nil || c.Info().Software() {
+		want = "cpu"
+	}
+	if err == nil {
+		c.Release()
+	}
+	out := filepath.Join(t.TempDir(), "auto.h5")
+	code, _, stderr := runMain("run", "-r", "16", "-c", "16", "-n", "2", "-e", "3", "-o", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r, err := h5.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if e, _ := r.String("engine"); e != want {
+		t.Errorf("auto chose %q here, want %q", e, want)
+	}
+	if why := strings.Count(stderr, "engine: cpu"); (want == "cpu") != (why == 1) {
+		t.Errorf("%d log lines say why the CPU engine was chosen; stderr:\n%s", why, stderr)
 	}
 }

@@ -14,6 +14,9 @@ import (
 // --json writes (see the README for the fields).
 type runSummary struct {
 	*pipeline.Summary
+	Engine    string `json:"engine"` // gpu or cpu
+	Threads   int    `json:"threads,omitempty"`
+	CPUISA    string `json:"cpu_isa,omitempty"`
 	Renderer  string `json:"gl_renderer"`
 	Vendor    string `json:"gl_vendor"`
 	GLVersion string `json:"gl_version"`
@@ -38,7 +41,11 @@ func printSummary(w io.Writer, s *runSummary) {
 		d(s.WallS), s.StepsPerS, s.CellUpdatesPerS, s.MBPerS)
 	fmt.Fprintf(w, "  engine blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes, %d checkpoints\n",
 		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax, s.Flushes, s.Checkpoints)
-	fmt.Fprintf(w, "  GL renderer %s\n", s.Renderer)
+	if s.Engine == "cpu" {
+		fmt.Fprintf(w, "  engine cpu (%s, %d threads)\n", s.CPUISA, s.Threads)
+	} else {
+		fmt.Fprintf(w, "  engine gpu (%s)\n", s.Renderer)
+	}
 }
 
 // writeJSON writes the summary to path (see the README for the fields).

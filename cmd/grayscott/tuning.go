@@ -85,7 +85,7 @@ func resolveTuning(cfg *runConfig, renderer string) string {
 		why = fmt.Sprintf("measured best here at %d² by grayscott bench on %s", e.Size, e.Date)
 	}
 	if autoKernel {
-		cfg.kernel = gpu.KernelNaive
+		cfg.kernel = gpu.DefaultKernel
 		if ok {
 			cfg.kernel = e.Kernel
 		}

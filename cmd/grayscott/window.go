@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ type windowViewer struct {
 	win          *window.Window
 	cfg          *runConfig
 	log          *slog.Logger
-	sim          *gpu.Simulator // set by run; drawn from and steered (presets, painting)
+	eng          engine                   // set by run; steered (presets, painting) and drawn
+	host         struct{ u, v []float32 } // the fields of an engine on the CPU, uploaded to draw
 	stepsPerDraw int
 	adaptive     bool
 	preset       int // index into sim.Presets, -1 for the flags' F and k
@@ -54,8 +56,8 @@ func openViewer(cfg *runConfig, log *slog.Logger) (viewer, *gpu.Context, error) 
 
 func (v *windowViewer) close() { v.win.Close() }
 
-func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, s *gpu.Simulator) (stop, err error) {
-	v.sim = s
+func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, e engine) (stop, err error) {
+	v.eng = e
 	v.titleAt = time.Now()
 	for {
 		quit, ferr := v.frame(ctx, pl)
@@ -75,7 +77,7 @@ func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, s *gpu.Si
 	}
 	// The images already computed are kept, and the screenshot shows them.
 	if derr := pl.Drain(); derr == nil && v.cfg.screenshot != "" {
-		img, serr := v.win.Draw(v.sim, true)
+		img, serr := v.draw(true)
 		if serr == nil {
 			serr = writePNG(v.cfg.screenshot, img)
 		}
@@ -112,7 +114,7 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit b
 	if a.NextPreset {
 		v.preset = (v.preset + 1) % len(sim.Presets)
 		pr := sim.Presets[v.preset]
-		if err := v.sim.SetRates(pr.Feed, pr.Kill); err != nil {
+		if err := v.eng.SetRates(pr.Feed, pr.Kill); err != nil {
 			return false, err
 		}
 		v.note("image %d: preset %s (F %g, k %g)", image, pr.Name, pr.Feed, pr.Kill)
@@ -120,7 +122,7 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit b
 	if len(a.Paints) > 0 {
 		radius := max(2, 0.03*float32(min(p.Rows, p.Cols)))
 		for _, pt := range a.Paints {
-			if err := v.sim.Paint(pt[0], pt[1], radius); err != nil {
+			if err := v.eng.Paint(pt[0], pt[1], radius); err != nil {
 				return false, err
 			}
 		}
@@ -128,11 +130,11 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit b
 	}
 	if !v.win.Paused() && !pl.Done() {
 		start := time.Now()
-		before := v.sim.Steps()
+		before := v.eng.Steps()
 		if pl.Advance(ctx, v.stepsPerDraw) != nil {
 			return true, nil // cancelled, or storage failed: the pipeline keeps why
 		}
-		v.totalSteps += v.sim.Steps() - before
+		v.totalSteps += v.eng.Steps() - before
 		if v.adaptive { // aim at a draw every 8–25 ms
 			switch took := time.Since(start); {
 			case took < 8*time.Millisecond && v.stepsPerDraw < 1<<16:
@@ -144,7 +146,7 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit b
 	} else {
 		time.Sleep(15 * time.Millisecond) // nothing to compute: do not spin
 	}
-	img, err := v.win.Draw(v.sim, a.Screenshot)
+	img, err := v.draw(a.Screenshot)
 	if err != nil {
 		return false, err
 	}
@@ -160,6 +162,38 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit b
 	return pl.Done(), nil
 }
 
+// draw shows the engine's fields: the GPU simulator's buffers directly (it
+// runs on the window's context), or a CPU engine's fields uploaded first.
+func (v *windowViewer) draw(shot bool) (*image.RGBA, error) {
+	if s, ok := v.eng.(*gpu.Simulator); ok {
+		return v.win.Draw(s, shot)
+	}
+	n := v.cfg.pipe.Params.Cells()
+	var u, f []float32
+	if v.win.ShowsU() {
+		if v.host.u == nil {
+			v.host.u = make([]float32, n)
+		}
+		u = v.host.u
+		if err := v.eng.ReadU(u); err != nil {
+			return nil, err
+		}
+	} else {
+		if v.host.v == nil {
+			v.host.v = make([]float32, n)
+		}
+		f = v.host.v
+		if err := v.eng.ReadV(f); err != nil {
+			return nil, err
+		}
+	}
+	fields, err := v.win.Upload(u, f)
+	if err != nil {
+		return nil, err
+	}
+	return v.win.Draw(fields, shot)
+}
+
 func (v *windowViewer) note(format string, args ...any) {
 	v.interactions = append(v.interactions, fmt.Sprintf(format, args...))
 }
@@ -173,7 +207,10 @@ func (v *windowViewer) updateTitle(pl *pipeline.Pipeline) {
 	}
 	rate := float64(v.totalSteps-v.titleSteps) / el.Seconds()
 	v.titleAt, v.titleSteps = time.Now(), v.totalSteps
-	p := v.sim.Params()
+	p := v.cfg.pipe.Params
+	if v.preset >= 0 {
+		p.Feed, p.Kill = sim.Presets[v.preset].Feed, sim.Presets[v.preset].Kill
+	}
 	q, c := pl.QueueLen()
 	state := ""
 	if v.win.Paused() {
@@ -183,5 +220,5 @@ func (v *windowViewer) updateTitle(pl *pipeline.Pipeline) {
 		state += " · waiting for storage"
 	}
 	v.win.SetTitle(fmt.Sprintf("grayscott · %.0f steps/s · step %d · F %.4g k %.4g · image %d/%d · queue %d/%d · %s%s",
-		rate, v.sim.Steps(), p.Feed, p.Kill, pl.Delivered(), pl.Images(), q, c, v.win.Colormap(), state))
+		rate, v.eng.Steps(), p.Feed, p.Kill, pl.Delivered(), pl.Images(), q, c, v.win.Colormap(), state))
 }

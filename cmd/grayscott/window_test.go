@@ -33,15 +33,22 @@ func requireDisplay(t *testing.T) {
 	}
 }
 
-// TestWindowScreenshotMatchesReference runs with --window --screenshot and
-// compares the picture with the CPU reference through the same colormap;
-// the file must equal a headless run's.
+// TestWindowScreenshotMatchesReference runs with --window --screenshot on
+// each engine (the GPU's fields drawn from its own buffers, the CPU's
+// uploaded) and compares the picture with the CPU reference through the
+// same colormap; the file must equal a headless run's.
 func TestWindowScreenshotMatchesReference(t *testing.T) {
 	requireDisplay(t)
+	for _, engine := range []string{"gpu", "cpu"} {
+		t.Run(engine, func(t *testing.T) { testWindowScreenshot(t, engine) })
+	}
+}
+
+func testWindowScreenshot(t *testing.T, engine string) {
 	dir := t.TempDir()
 	shot, out, headless := filepath.Join(dir, "shot.png"), filepath.Join(dir, "win.h5"), filepath.Join(dir, "headless.h5")
 	args := []string{"-r", "32", "-c", "48", "-n", "3", "-e", "50", "--boundary", "neumann", "-q"}
-	code, _, stderr := runMain(append([]string{"run", "--window", "--screenshot", shot, "-o", out}, args...)...)
+	code, _, stderr := runMain(append([]string{"run", "--window", "--engine", engine, "--screenshot", shot, "-o", out}, args...)...)
 	requireGL(t, stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -49,6 +56,14 @@ func TestWindowScreenshotMatchesReference(t *testing.T) {
 	if code, _, stderr := runMain(append([]string{"run", "-o", headless}, args...)...); code != exitOK {
 		t.Fatalf("headless: exit %d: %s", code, stderr)
 	}
+	r, err := h5.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := r.String("engine"); e != engine {
+		t.Errorf("the window run used engine %q, want %q", e, engine)
+	}
+	r.Close()
 	a, b := readImages(t, out), readImages(t, headless)
 	for i := range b {
 		for j := range b[i] {
@@ -114,7 +129,7 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.sim = s
+	v.eng = s
 	ctx := context.Background()
 	frame := func() bool {
 		t.Helper()

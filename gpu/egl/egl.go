@@ -93,6 +93,11 @@ static gs_result gs_makeContext(EGLDisplay dpy, int noConfig, int debug) {
 	return r;
 }
 
+#ifndef EGL_DRM_DEVICE_FILE_EXT
+#define EGL_DRM_DEVICE_FILE_EXT 0x3233
+#endif
+static const char *gs_deviceDRM(EGLDeviceEXT dev) { return gs_deviceString(dev, EGL_DRM_DEVICE_FILE_EXT); }
+
 static void gs_release(EGLDisplay dpy, EGLContext ctx) {
 	eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
 	eglDestroyContext(dpy, ctx);
@@ -104,6 +109,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -236,6 +242,65 @@ func (c *Context) Release() {
 	}
 	C.gs_release(c.dpy, c.ctx)
 	c.ctx = nil
+}
+
+// Device is one EGL device, as eglQueryDevicesEXT lists it.
+type Device struct {
+	Index    int
+	Software bool   // EGL_MESA_device_software: Mesa's llvmpipe
+	DRMFile  string // its DRM node (EGL_EXT_device_drm), or ""
+	Vendor   string // EGL_VENDOR of its display, or why it did not initialize
+	Version  string // EGL_VERSION of its display
+	// Extensions are the device's own extensions.
+	Extensions []string
+}
+
+// Devices lists the EGL devices in the order New tries them (hardware
+// first). It needs EGL_EXT_device_enumeration; without it the list is
+// empty and the error says why.
+func Devices() ([]Device, error) {
+	C.gs_load()
+	if C.gs_hasDeviceAPI() == 0 {
+		return nil, errors.New("egl: eglQueryDevicesEXT is not available (no EGL_EXT_device_enumeration)")
+	}
+	var devs [16]C.EGLDeviceEXT
+	n := int(C.gs_queryDevices_(C.EGLint(len(devs)), &devs[0]))
+	if n < 0 {
+		return nil, errors.New("egl: eglQueryDevicesEXT failed: " + errorName(C.eglGetError()))
+	}
+	var out []Device
+	for i := range n {
+		d := Device{Index: i}
+		if s := C.gs_deviceString(devs[i], C.EGL_EXTENSIONS); s != nil {
+			d.Extensions = strings.Fields(C.GoString(s))
+		}
+		d.Software = HasExtension(strings.Join(d.Extensions, " "), "EGL_MESA_device_software")
+		if HasExtension(strings.Join(d.Extensions, " "), "EGL_EXT_device_drm") {
+			if s := C.gs_deviceDRM(devs[i]); s != nil {
+				d.DRMFile = C.GoString(s)
+			}
+		}
+		dpy := C.gs_deviceDisplay(devs[i])
+		var major, minor C.EGLint
+		if dpy == 0 || C.eglInitialize(dpy, &major, &minor) == 0 {
+			d.Vendor = "(display did not initialize: " + errorName(C.eglGetError()) + ")"
+		} else {
+			d.Vendor = C.GoString(C.eglQueryString(dpy, C.EGL_VENDOR))
+			d.Version = C.GoString(C.eglQueryString(dpy, C.EGL_VERSION))
+		}
+		out = append(out, d)
+	}
+	// New tries hardware devices first.
+	slices.SortStableFunc(out, func(a, b Device) int {
+		if a.Software == b.Software {
+			return 0
+		}
+		if a.Software {
+			return 1
+		}
+		return -1
+	})
+	return out, nil
 }
 
 // GetProcAddress returns the address of a GL or EGL function, or nil.

@@ -185,6 +185,17 @@ func (f *File) SetAttrs(attrs ...storage.Attr) error {
 	return nil
 }
 
+// DeleteAttrs removes root attributes; missing ones are no error.
+func (f *File) DeleteAttrs(names ...string) error {
+	quiet()
+	for _, n := range names {
+		if err := deleteAttr(f.root.ID(), n); err != nil {
+			return fmt.Errorf("%w in %s", err, f.path)
+		}
+	}
+	return nil
+}
+
 // WriteFrame appends one image (rows·cols floats, row-major) through
 // HDF5's filter pipeline (in-line deflate when compressing). frame is not
 // retained.

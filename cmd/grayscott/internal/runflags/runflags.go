@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,10 @@ const (
 	MaxInvocations = 1024
 )
 
+// Kernels are the GPU step kernels (gpu.Kernels; a test in the command
+// checks they are the same).
+var Kernels = []string{"naive", "column", "block", "tiled"}
+
 // Flags are the parsed, syntactically valid flags.
 type Flags struct {
 	Params          sim.Params
@@ -59,6 +64,11 @@ type Flags struct {
 	// Tuning is the file of grayscott bench's measurements that --kernel
 	// and --workgroup auto read; "" when none is to be read.
 	Tuning string
+
+	// Engine is auto, gpu or cpu; Threads the CPU engine's threads (0: one
+	// per core).
+	Engine  string
+	Threads int
 
 	Kernel       string
 	Window       bool
@@ -151,8 +161,10 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	fs.IntVar(&f.ReadbackSlots, "readback-slots", DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
 	fs.IntVar(&f.FlushEvery, "flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
 	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
+	fs.StringVar(&f.Engine, "engine", "auto", "simulation engine: gpu (OpenGL compute shaders), cpu (vectorized, multi-core), or auto: the GPU when EGL finds a hardware one, else the CPU")
+	fs.IntVar(&f.Threads, "threads", 0, "threads of the CPU engine (0 = one per core)")
 	wg := fs.String("workgroup", "auto", "compute work-group size XxY, or auto: the fastest grayscott bench measured on this device, else "+DefaultWorkGroup)
-	fs.StringVar(&f.Kernel, "kernel", "auto", "step kernel: naive, tiled (shared-memory tiles; same results), or auto: the fastest grayscott bench measured on this device, else naive")
+	fs.StringVar(&f.Kernel, "kernel", "auto", "GPU step kernel: naive (a cell per invocation), column (8 cells down a column), block (4×8 cells), tiled (shared-memory tiles); same results; or auto: the fastest grayscott bench measured on this device, else column")
 	fs.StringVar(&f.EGLPlatform, "egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
 	fs.StringVar(&f.Tuning, "tuning", DefaultTuningPath(), "grayscott bench's measurements, read by --kernel and --workgroup auto (none: read nothing)")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
@@ -220,8 +232,22 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if f.Quiet && f.Verbose {
 		return nil, Usagef("--quiet and --verbose: pick one")
 	}
-	if f.Kernel != "naive" && f.Kernel != "tiled" && f.Kernel != "auto" {
-		return nil, Usagef("--kernel %s: want naive, tiled or auto", f.Kernel)
+	if f.Kernel != "auto" && !slices.Contains(Kernels, f.Kernel) {
+		return nil, Usagef("--kernel %s: want %s or auto", f.Kernel, strings.Join(Kernels, ", "))
+	}
+	switch f.Engine {
+	case "auto", "gpu", "cpu":
+	default:
+		return nil, Usagef("--engine %s: want auto, gpu or cpu", f.Engine)
+	}
+	if f.Threads < 0 {
+		return nil, Usagef("--threads %d: must be at least 0 (0: one per core)", f.Threads)
+	}
+	if f.Engine == "gpu" && fs.Changed("threads") {
+		return nil, Usagef("--threads %d: sets the CPU engine's threads; --engine gpu has none", f.Threads)
+	}
+	if f.Engine == "cpu" && (f.Kernel != "auto" || *wg != "auto") {
+		return nil, Usagef("--engine cpu: --kernel and --workgroup tune the GPU engine; leave them out")
 	}
 	switch f.EGLPlatform {
 	case "auto", "device", "surfaceless":

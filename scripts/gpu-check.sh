@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The one-call check of a GPU host, run from an unpacked bundle (make bundle)
+# with no Go and no package manager there:
+#   ./gpu-check [--small] [--out DIR]
+# It leaves everything in one folder (default gpu-check-DATE): the device
+# and its driver, the EGL devices and the route chosen, the GPU correctness
+# tests (the GPU engine against sim.Reference, every boundary and kernel),
+# grayscott bench at 1024², 2048², 4096² (compute per engine, kernel and work
+# group; readback; storage; end to end), and end to end at the course's
+# 1080×1920 with e=34 per storage buffer length, compression 0 and 1, on
+# local disk and on /dev/shm. Each step's output goes to its own log; the
+# summary says which steps failed. Exit status: 0 when every step passed.
+#
+# --small runs the same steps on small grids (a dry run on any machine,
+# llvmpipe included, in CI); it then accepts a software EGL device.
+set -uo pipefail
+here=$(dirname "$(readlink -f "$0")")
+small=0
+out="gpu-check-$(date -u +%Y%m%d-%H%M%S)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --small) small=1 ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "gpu-check: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$out" || exit 1
+out=$(readlink -f "$out")
+gs="$here/grayscott"
+export MESA_SHADER_CACHE_DISABLE=true GRAYSCOTT_REQUIRE_GL=1
+
+if [ "$small" = 1 ]; then
+  sizes=64,128; course=108x192; images=4; repeats=1; testrun='TestMatchesReference|TestReadbackRing|TestEveryShaderCompiles|TestContextInfo'
+  benchtime=1x; workgroups=16x16,8x8
+else
+  sizes=1024,2048,4096; course=1080x1920; images=20; repeats=3; testrun='.'
+  benchtime=10x; workgroups=16x16,32x8,64x4
+fi
+
+failed=()
+step() { # step NAME TIMEOUT COMMAND...: runs COMMAND, its output into NAME.log
+  local name=$1 limit=$2
+  shift 2
+  echo "== $name: $*" | tee -a "$out/check.log"
+  local start=$SECONDS
+  if command -v timeout >/dev/null; then
+    timeout "$limit" "$@" >"$out/$name.log" 2>&1
+  else
+    "$@" >"$out/$name.log" 2>&1
+  fi
+  local rc=$?
+  echo "   exit $rc after $((SECONDS - start)) s" | tee -a "$out/check.log"
+  [ $rc -eq 0 ] || failed+=("$name")
+  return $rc
+}
+
+# The machine, the driver, the devices.
+{
+  date -u; uname -a
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory,pcie.link.gen.max,pcie.link.width.max --format=csv
+  command -v nvidia-smi >/dev/null && nvidia-smi
+  grep -m1 'model name' /proc/cpuinfo; nproc; free -g; df -h "$out" /dev/shm
+} >"$out/machine.txt" 2>&1
+step devices 60 "$gs" devices --egl-platform device
+if grep -q 'context (--egl-platform device): egl device [0-9]* (hardware)' "$out/devices.log"; then
+  echo "   the GPU engine runs on a hardware EGL device: $(grep -o 'egl device [0-9]* (hardware): [^;]*' "$out/devices.log")" | tee -a "$out/check.log"
+elif [ "$small" = 1 ]; then
+  echo "   no hardware EGL device (accepted with --small)" | tee -a "$out/check.log"
+else
+  echo "   FAIL: the device route did not pick a hardware device" | tee -a "$out/check.log"
+  failed+=(device-route)
+fi
+
+# Correctness: the GPU engine against sim.Reference, bit for bit, every
+# kernel and boundary (the test binary reads its testdata from its folder).
+cd "$here/bin" || exit 1
+step gpu-tests 300 "$here/run" ./gpu.test -test.v -test.count=1 -test.run "$testrun" \
+  -test.bench 'ShaderHistory' -test.benchtime "$benchtime"
+cd - >/dev/null || exit 1
+
+# Every stage at three sizes, both engines; the fastest kernels saved.
+step bench-sizes 300 "$gs" bench --egl-platform device --sizes "$sizes" --images "$images" --repeats "$repeats" \
+  --workgroups "$workgroups" --compression 0,1 --kernel fastest --dir "$out" \
+  --json "$out/bench-sizes.json" --csv "$out/bench-sizes.csv" --plot "$out/bench-sizes.png" \
+  --save-tuning --tuning "$out/tuning.json"
+
+# End to end at the course's size: compression 0 and 1, local disk and /dev/shm.
+for where in disk shm; do
+  dir="$out"
+  [ "$where" = shm ] && dir=/dev/shm
+  for level in 0 1; do
+    step "e2e-$where-deflate$level" 300 "$gs" bench --egl-platform device --sizes "$course" -e 34 \
+      --images "$images" --repeats "$repeats" --buffer-lens 0,1,2,4 --compression "$level" --flush-every 0 \
+      --workgroups "$workgroups" --kernel fastest --dir "$dir" --save-tuning=false \
+      --json "$out/e2e-$where-deflate$level.json" --csv "$out/e2e-$where-deflate$level.csv"
+  done
+done
+
+{
+  echo "grayscott gpu-check, $(date -u)"
+  grep -h -m1 -A1 '^name' "$out/machine.txt" 2>/dev/null
+  grep -h 'context\|engine auto\|CPU:' "$out/devices.log" 2>/dev/null
+  grep -h -- '--- FAIL\|^ok\|^FAIL\|^PASS' "$out/gpu-tests.log" 2>/dev/null
+  grep -h 'BenchmarkShaderHistory' "$out/gpu-tests.log" 2>/dev/null
+  for f in "$out"/bench-sizes.log "$out"/e2e-*.log; do
+    [ -f "$f" ] && { echo "-- $(basename "$f")"; grep -E 'compute .*cell-updates|end-to-end|readback|memory-copy|host-copy' "$f"; }
+  done
+  if [ ${#failed[@]} -eq 0 ]; then echo "every step passed"; else echo "FAILED: ${failed[*]}"; fi
+} >"$out/summary.txt"
+cat "$out/summary.txt"
+echo "gpu-check: everything is in $out"
+[ ${#failed[@]} -eq 0 ]
