@@ -11,29 +11,22 @@ import (
 	"time"
 )
 
-// memSink records what it is given; delay and failAt are the fault seams.
+// memSink records what it is given; failAt is the fault seam.
 type memSink struct {
 	mu        sync.Mutex
 	firsts    []float32 // frame[0] of each stored frame, in order
-	delay     time.Duration
-	failAt    int // fail the failAt-th write (1-based); 0 never
+	failAt    int       // fail the failAt-th write (1-based); 0 never
 	flushes   int
 	closed    bool
 	completed bool
 	reason    string
-	inFlight  func() int // called at each write to sample frames in flight
-	maxFlight int
 }
 
 var errDiskFull = errors.New("no space left on device")
 
 func (s *memSink) WriteFrame(f []float32) error {
-	time.Sleep(s.delay)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inFlight != nil {
-		s.maxFlight = max(s.maxFlight, s.inFlight())
-	}
 	if s.failAt > 0 && len(s.firsts)+1 == s.failAt {
 		return errDiskFull
 	}
@@ -70,10 +63,11 @@ func TestPoolBlocksAndRecycles(t *testing.T) {
 	b, _ := p.Get(ctx)
 	got := make(chan []float32)
 	go func() { f, _ := p.Get(ctx); got <- f }()
+	waitUntil(t, "Get blocks on an empty pool", func() bool { return p.Waiting() == 1 })
 	select {
 	case <-got:
-		t.Fatal("Get on an empty pool did not block")
-	case <-time.After(30 * time.Millisecond):
+		t.Fatal("Get on an empty pool returned a frame")
+	default:
 	}
 	p.Put(a)
 	select {
@@ -84,8 +78,8 @@ func TestPoolBlocksAndRecycles(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Put did not wake the blocked Get")
 	}
-	if p.Waited() < 20*time.Millisecond {
-		t.Errorf("Waited = %v after a 30 ms block", p.Waited())
+	if p.Waited() <= 0 || p.Waiting() != 0 {
+		t.Errorf("after a blocked Get: Waited %v, Waiting %d", p.Waited(), p.Waiting())
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
@@ -164,18 +158,72 @@ func produce(w *Writer, n int) error {
 	return nil
 }
 
+// gate holds a sink's writes until it is opened, and counts them.
+type gate struct {
+	open   chan struct{}
+	writes atomic.Int32
+}
+
+func (g *gate) pass() { g.writes.Add(1); <-g.open }
+
+type gatedMemSink struct {
+	memSink
+	g *gate
+}
+
+func (s *gatedMemSink) WriteFrame(f []float32) error { s.g.pass(); return s.memSink.WriteFrame(f) }
+
+type gatedChunkSink struct {
+	chunkSink
+	g *gate
+}
+
+func (s *gatedChunkSink) WriteChunk(c []byte) error { s.g.pass(); return s.chunkSink.WriteChunk(c) }
+
+// TestBackpressureBoundsFramesInFlight stalls the sink at its first write
+// and waits until the producer is blocked: it must then hold exactly the
+// pool's frames (one being written, or one per encoding worker, plus the
+// queue's), blocked in Frame, never in Send; opened, the writer stores
+// every frame in order.
 func TestBackpressureBoundsFramesInFlight(t *testing.T) {
-	for _, bufferLen := range []int{1, 2, 4} {
-		opts := WriterOptions{BufferLen: bufferLen, FlushEvery: 3}
+	for _, c := range []struct{ bufferLen, workers int }{{1, 0}, {2, 0}, {4, 0}, {1, 1}, {2, 3}} {
+		opts := WriterOptions{BufferLen: c.bufferLen, FlushEvery: 3, Workers: c.workers}
 		pool := NewPool(opts.PoolSize(), 16)
-		sink := &memSink{delay: 5 * time.Millisecond}
-		sink.inFlight = func() int { return int(pool.out.Load()) }
+		g := &gate{open: make(chan struct{})}
+		var sink Sink = &gatedMemSink{g: g}
+		if c.workers > 0 {
+			sink = &gatedChunkSink{g: g}
+		}
 		w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
+		sent := make(chan int, 100)
+		done := make(chan error)
+		go func() {
+			for i := 1; i <= 30; i++ {
+				f, err := w.Frame(context.Background())
+				if err != nil {
+					done <- err
+					return
+				}
+				f[0] = float32(i)
+				if err := w.Send(f); err != nil {
+					done <- err
+					return
+				}
+				sent <- i
+			}
+			done <- nil
+		}()
+		waitUntil(t, "the producer blocks while the sink stalls", func() bool { return w.Blocked() && g.writes.Load() == 1 })
+		if n := len(sent); n != opts.PoolSize() || pool.MaxOut() != opts.PoolSize() {
+			t.Errorf("%+v: %d frames sent, %d out of a pool of %d, %d writes begun, while the sink stalls",
+				c, n, pool.MaxOut(), opts.PoolSize(), g.writes.Load())
+		}
+		close(g.open)
 		withDeadline(t, 20*time.Second, func() {
-			if err := produce(w, 30); err != nil {
+			if err := <-done; err != nil {
 				t.Error(err)
 			}
 		})
@@ -183,26 +231,32 @@ func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const readbackSlots = 2
-		if sink.maxFlight > bufferLen+readbackSlots+1 || pool.MaxOut() > pool.Size() {
-			t.Errorf("buffer len %d: %d frames in flight (pool max out %d of %d)", bufferLen, sink.maxFlight, pool.MaxOut(), pool.Size())
+		if st.PoolWait <= 0 || st.Frames != 30 || st.Flushes != 10 || st.QueueMax > c.bufferLen {
+			t.Errorf("%+v: waited %v, stored %d frames with %d flushes, queue max %d", c, st.PoolWait, st.Frames, st.Flushes, st.QueueMax)
 		}
-		if st.PoolWait < 10*time.Millisecond {
-			t.Errorf("buffer len %d: producer waited %v on a slow sink: no backpressure", bufferLen, st.PoolWait)
-		}
-		if st.Frames != 30 || len(sink.firsts) != 30 || sink.flushes != 10 || st.Flushes != 10 {
-			t.Errorf("stored %d/%d frames with %d flushes, want 30 and 10", st.Frames, len(sink.firsts), sink.flushes)
-		}
-		if st.QueueMax > bufferLen {
-			t.Errorf("queue held %d frames, bound %d", st.QueueMax, bufferLen)
-		}
-		for i, v := range sink.firsts {
-			if v != float32(i+1) {
-				t.Fatalf("frame %d stored as %v: out of order", i+1, v)
+		var order []string
+		if cs, ok := sink.(*gatedChunkSink); ok {
+			order = cs.chunks
+		} else {
+			for _, v := range sink.(*gatedMemSink).firsts {
+				order = append(order, fmt.Sprint(v))
 			}
 		}
-		if !sink.closed || !sink.completed {
-			t.Error("sink not closed as completed")
+		for i, v := range order {
+			if v != fmt.Sprint(i+1) {
+				t.Fatalf("%+v: frame %d stored as %v: out of order", c, i+1, v)
+			}
+		}
+	}
+}
+
+// waitUntil polls cond (an observed state, not a time) until it holds,
+// failing the test if it never does.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: never happened", what)
 		}
 	}
 }
@@ -212,7 +266,7 @@ func TestFailingSinkStopsPromptly(t *testing.T) {
 		before := runtime.NumGoroutine()
 		opts := WriterOptions{BufferLen: bufferLen}
 		pool := NewPool(opts.PoolSize(), 16)
-		sink := &memSink{failAt: 5, delay: time.Millisecond}
+		sink := &memSink{failAt: 5}
 		w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
 		if err != nil {
 			t.Fatal(err)

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,8 +21,9 @@ import (
 	"grayscott/storage/h5"
 )
 
-// stopArgs is a run long enough to be stopped in the middle on llvmpipe.
-var stopArgs = []string{"-r", "48", "-c", "64", "-n", "300", "-e", "25", "--boundary", "periodic"}
+// stopArgs is a run long enough to be stopped in the middle: on llvmpipe,
+// hence --engine gpu (the CPU engine finishes it in a tenth of a second).
+var stopArgs = []string{"--engine", "gpu", "-r", "48", "-c", "64", "-n", "300", "-e", "25", "--boundary", "periodic"}
 
 // referenceRun writes the uninterrupted run once per test binary.
 var referenceImages [][]float32
@@ -47,6 +53,115 @@ func startRun(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	return cmd, &stderr
+}
+
+// watchedRun is a run started with -v whose stderr is read as it comes:
+// flushes sends the image count of each flush the run reports (a line
+// "msg=flushed images=N" once the images are durable).
+type watchedRun struct {
+	cmd     *exec.Cmd
+	stderr  *lockedBuffer
+	flushes chan int
+	exited  chan struct{} // closed once cmd.Wait has returned
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var flushedLine = regexp.MustCompile(`msg=flushed images=(\d+)`)
+
+func startWatchedRun(t *testing.T, args ...string) *watchedRun {
+	t.Helper()
+	cmd := command(append([]string{"run", "-v"}, append(append([]string{}, stopArgs...), args...)...)...)
+	pr, pw := io.Pipe()
+	w := &watchedRun{cmd: cmd, stderr: &lockedBuffer{}, flushes: make(chan int, 1000), exited: make(chan struct{})}
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			w.stderr.Write(append(sc.Bytes(), '\n'))
+			if m := flushedLine.FindSubmatch(sc.Bytes()); m != nil {
+				n, _ := strconv.Atoi(string(m[1]))
+				w.flushes <- n
+			}
+		}
+		close(w.flushes)
+	}()
+	go func() { cmd.Wait(); pw.Close(); close(w.exited) }()
+	return w
+}
+
+// lastFlush returns the largest image count of the flushes the run
+// reported, once its output has ended.
+func (w *watchedRun) lastFlush() int {
+	last := 0
+	for n := range w.flushes {
+		last = max(last, n)
+	}
+	for _, m := range flushedLine.FindAllStringSubmatch(w.stderr.String(), -1) {
+		n, _ := strconv.Atoi(m[1])
+		last = max(last, n)
+	}
+	return last
+}
+
+// exitCode waits (with a deadline) for the run and returns its status.
+func (w *watchedRun) exitCode(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-w.exited:
+	case <-time.After(60 * time.Second):
+		w.cmd.Process.Kill()
+		t.Fatalf("the run did not end within 60 s; stderr:\n%s", w.stderr)
+	}
+	ws := w.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// seededRand returns a generator seeded from GRAYSCOTT_TEST_SEED, or from
+// the clock, logging the seed so that a failure can be replayed.
+func seededRand(t *testing.T) *rand.Rand {
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("GRAYSCOTT_TEST_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("seed %d (GRAYSCOTT_TEST_SEED=%d replays these trials)", seed, seed)
+	return rand.New(rand.NewPCG(seed, 7))
+}
+
+// stopAfterFlush stops the run with sig after its k-th reported flush and
+// a further delay of up to 40 ms; it reports false when the run ended
+// before that flush (the trial then tests nothing).
+func stopAfterFlush(w *watchedRun, sig os.Signal, k int, rng *rand.Rand) (time.Duration, bool) {
+	for seen := 0; seen < k; {
+		if _, ok := <-w.flushes; !ok {
+			return 0, false
+		}
+		seen++
+	}
+	extra := time.Duration(rng.IntN(40)) * time.Millisecond
+	time.Sleep(extra)
+	return extra, w.cmd.Process.Signal(sig) == nil
 }
 
 // waitExit waits for cmd with a deadline and returns its exit status.
@@ -106,39 +221,60 @@ func attrInt(t *testing.T, path, name string) int64 {
 	return v
 }
 
-// TestSignalStopsCleanlyAndResumes stops runs with SIGINT or SIGTERM at
-// random moments: the file opens, holds frames_written images equal to the
-// uninterrupted run's, and --resume completes it to the identical file.
+// TestSignalStopsCleanlyAndResumes stops runs with SIGINT or SIGTERM after
+// a random number of reported flushes (from a logged seed): each file
+// opens, holds frames_written images equal to the uninterrupted run's,
+// and --resume completes it to the identical file. A trial whose run ended
+// before its stop tests nothing: it says so, and another is run.
 func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 	ref := reference(t)
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	for trial, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGINT} {
+	rng := seededRand(t)
+	shapes := [][]string{{"--flush-every", "9"}, {"--storage-buffer-len", "3", "--flush-every", "7"},
+		{"--compression-level", "2", "--flush-every", "5"}, {"--storage-buffer-len", "0", "--readback-slots", "1", "--flush-every", "6"}}
+	valid := 0
+	for trial := 0; valid < len(shapes); trial++ {
+		if trial == 3*len(shapes) {
+			t.Fatalf("only %d of %d trials could stop a run in the middle", valid, len(shapes))
+		}
+		sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[trial%2]
+		extra := shapes[valid]
 		out := filepath.Join(t.TempDir(), fmt.Sprintf("stop%d.h5", trial))
-		extra := [][]string{{}, {"--storage-buffer-len", "3", "--flush-every", "7"}, {"--compression-level", "2"}}[trial]
-		cmd, stderr := startRun(t, append([]string{"-o", out}, extra...)...)
-		delay := time.Duration(150+rng.IntN(1200)) * time.Millisecond
-		time.Sleep(delay)
-		cmd.Process.Signal(sig)
-		code := waitExit(t, cmd, stderr)
-		requireGL(t, stderr.String())
-		if code == exitOK {
-			t.Logf("trial %d: the run finished before %s at %v", trial, sig, delay)
+		w := startWatchedRun(t, append([]string{"-o", out}, extra...)...)
+		k := 1 + rng.IntN(4)
+		delay, stopped := stopAfterFlush(w, sig, k, rng)
+		code := w.exitCode(t)
+		requireGL(t, w.stderr.String())
+		if !stopped || code == exitOK {
+			t.Logf("trial %d %v: the run ended before flush %d: nothing tested, trying again", trial, extra, k)
 			continue
 		}
+		valid++
 		if code != 128+int(sig) {
-			t.Fatalf("trial %d: exit %d after %v, want %d; stderr:\n%s", trial, code, sig, 128+int(sig), stderr)
+			t.Fatalf("trial %d: exit %d after %v, want %d; stderr:\n%s", trial, code, sig, 128+int(sig), w.stderr)
 		}
 		n := checkPrefix(t, out, ref)
 		if fw := attrInt(t, out, "frames_written"); fw != int64(n) {
 			t.Errorf("trial %d: frames_written %d, /matrix holds %d", trial, fw, n)
 		}
+		if last := w.lastFlush(); n < last {
+			t.Errorf("trial %d: the run reported %d images flushed, the file holds %d", trial, last, n)
+		}
 		if c := attrInt(t, out, "completed"); c != 0 {
 			t.Errorf("trial %d: completed = %d after a signal", trial, c)
 		}
-		if !strings.Contains(stderr.String(), "--resume "+out) {
-			t.Errorf("trial %d: stderr does not say how to resume:\n%s", trial, stderr)
+		if !strings.Contains(w.stderr.String(), "--resume "+out) {
+			t.Errorf("trial %d: stderr does not say how to resume:\n%s", trial, w.stderr)
 		}
-		t.Logf("trial %d: %v after %v kept %d images", trial, sig, delay, n)
+		r, err := h5.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ckImages, ok := r.Checkpoint()
+		r.Close()
+		if !ok || ckImages != n {
+			t.Errorf("trial %d: checkpoint after image %d (%v); a clean stop checkpoints its last image, %d", trial, ckImages, ok, n)
+		}
+		t.Logf("trial %d %v: %v after flush %d and %v kept %d images", trial, extra, sig, k, delay, n)
 
 		code, _, errs := runMain("run", "-q", "--resume", out)
 		if code != exitOK {
@@ -159,45 +295,51 @@ func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 	}
 }
 
-// TestKillLosesAtMostWhatFollowsTheLastFlush kills runs with SIGKILL:
-// after h5clear -s the file opens and every image up to the last flush is
-// there and correct; --resume then completes it.
+// TestKillLosesAtMostWhatFollowsTheLastFlush kills runs with SIGKILL after
+// a random number of reported flushes (from a logged seed), plain and
+// compressed: after h5clear -s the file opens and holds every image the
+// run reported flushed, equal to the uninterrupted run's; --resume then
+// completes it. The flushes are read from the run's own output, not from
+// an attribute the run writes.
 func TestKillLosesAtMostWhatFollowsTheLastFlush(t *testing.T) {
 	h5clear, err := exec.LookPath("h5clear")
 	if err != nil {
 		t.Skip("h5clear is not installed (Debian package hdf5-tools)")
 	}
 	ref := reference(t)
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
-	for trial := range 3 {
+	rng := seededRand(t)
+	shapes := [][]string{{"--flush-every", "5"}, {"--flush-every", "4", "--compression-level", "1", "--storage-buffer-len", "2"},
+		{"--flush-every", "3", "--storage-buffer-len", "0"}}
+	valid := 0
+	for trial := 0; valid < len(shapes); trial++ {
+		if trial == 3*len(shapes) {
+			t.Fatalf("only %d of %d trials could kill a run in the middle", valid, len(shapes))
+		}
+		extra := shapes[valid]
 		out := filepath.Join(t.TempDir(), fmt.Sprintf("kill%d.h5", trial))
-		cmd, stderr := startRun(t, "-o", out, "--flush-every", "5")
-		delay := time.Duration(200+rng.IntN(1200)) * time.Millisecond
-		time.Sleep(delay)
-		cmd.Process.Kill()
-		code := waitExit(t, cmd, stderr)
-		requireGL(t, stderr.String())
-		if code == exitOK {
+		w := startWatchedRun(t, append([]string{"-o", out}, extra...)...)
+		k := 1 + rng.IntN(6)
+		delay, killed := stopAfterFlush(w, os.Kill, k, rng)
+		code := w.exitCode(t)
+		requireGL(t, w.stderr.String())
+		if !killed || code != 128+int(syscall.SIGKILL) {
+			t.Logf("trial %d %v: the run ended (exit %d) before flush %d: nothing tested, trying again", trial, extra, code, k)
 			continue
 		}
-		if _, err := os.Stat(out); os.IsNotExist(err) {
-			t.Logf("trial %d: killed after %v, before the file was created", trial, delay)
-			continue
-		}
+		valid++
+		flushed := w.lastFlush()
 		if b, err := exec.Command(h5clear, "-s", out).CombinedOutput(); err != nil {
 			t.Fatalf("trial %d: h5clear -s: %v: %s", trial, err, b)
 		}
-		r, err := h5.Open(out)
-		if err != nil {
-			t.Fatalf("trial %d: killed after %v, the file does not open after h5clear -s: %v", trial, delay, err)
-		}
-		flushed, _ := r.Int("frames_written")
-		r.Close()
 		n := checkPrefix(t, out, ref)
-		if int64(n) < flushed {
-			t.Errorf("trial %d: frames_written says %d images were flushed, /matrix holds %d", trial, flushed, n)
+		if n < flushed {
+			t.Errorf("trial %d %v: the run reported %d images flushed before SIGKILL; the file holds %d", trial, extra, flushed, n)
 		}
-		t.Logf("trial %d: killed after %v: %d images flushed, %d in /matrix", trial, delay, flushed, n)
+		// What a reader of the killed file is told: the images it holds.
+		if fw := attrInt(t, out, "frames_written"); fw != int64(n) {
+			t.Errorf("trial %d %v: frames_written %d, /matrix holds %d", trial, extra, fw, n)
+		}
+		t.Logf("trial %d %v: killed after flush %d and %v: %d images reported flushed, %d in /matrix", trial, extra, k, delay, flushed, n)
 		code, _, errs := runMain("run", "-q", "--resume", out)
 		if code != exitOK {
 			t.Fatalf("trial %d: resume after kill: exit %d: %s", trial, code, errs)

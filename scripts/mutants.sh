@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Plants known bugs one at a time in a scratch copy of the working tree and
+# reports which ones the tests miss ("survived"). Every test should be able
+# to fail; a surviving mutant names a test to strengthen.
+#   scripts/mutants.sh                  every mutant, each against `make test`
+#   scripts/mutants.sh NAME...          only those mutants
+#   MUTANT_TEST='go test ./sim' scripts/mutants.sh   another test command
+# Exit status: 0 when every mutant was killed, 1 when some survived, 2 when a
+# mutant could not be planted (its code moved: update the list below).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+test_cmd=${MUTANT_TEST:-make test}
+
+# name | file | sed expression (must change the file) | what the bug is
+mutants=(
+  "weights|sim/reference.go|s/{0.25, 0.5, 0.25},/{0.2, 0.5, 0.2},/|diagonal stencil weights 0.25 -> 0.2 in the reference"
+  "du-dv|sim/reference.go|s/du := p.DiffU\*lapU/du := p.DiffV*lapU/|Du and Dv swapped in the reference"
+  "shader-weights|shaders/react.glsl|s/precise vec2 l = 0.25 \* (nw - x);/precise vec2 l = 0.2 * (nw - x);/|one diagonal weight 0.25 -> 0.2 in the shader"
+  "neumann-halo|shaders/field.glsl|s/bool above = r == 0, below = r == rows - 1/bool above = r == 1, below = r == rows - 1/|the GPU's Neumann halo mirrors the wrong row"
+  "periodic-reference|sim/reference.go|s/row = (row + rows) % rows/row = (row + rows - 1) % rows/|the reference wraps rows one off"
+  "frames-written|storage/h5/file.go|/Value: f.frames}); err != nil {/{s/storage.Attr{Name: \"frames_written\", Value: f.frames}/storage.Attr{Name: \"frames_written\", Value: 0}/}|a flush records frames_written = 0"
+  "no-flush|storage/h5/file.go|s/if err := flush(f.file.ID()); err != nil {/if err := error(nil); err != nil {/|Flush skips H5Fflush"
+  "pool-ignores-workers|storage/writer.go|s/return o.BufferLen + max(1, o.Workers)/return o.BufferLen + 1/|the pool ignores the compression workers"
+  "one-worker|storage/writer.go|s/n := w.opts.Workers/n := 1/|chunks are encoded on one worker only"
+  "gpu-readback-order|gpu/readback.go|s/return \&r.slots\[(r.head-r.pending+len(r.slots))%len(r.slots)\]/return \&r.slots[(r.head-1+len(r.slots))%len(r.slots)]/|the GPU completes the newest readback, not the oldest"
+  "cpu-readback-order|cpu/source.go|s/sl := \&s.slots\[(s.head-s.pending+len(s.slots))%len(s.slots)\]/sl := \&s.slots[(s.head-1+len(s.slots))%len(s.slots)]/|the CPU engine completes the newest readback, not the oldest"
+  "no-checkpoint|storage/writer.go|s/if cp, ok := w.sink.(Checkpointer); ok {/if cp, ok := w.sink.(Checkpointer); ok \&\& false {/|images never carry their checkpoint"
+  "pool-too-big|storage/writer.go|s/return o.BufferLen + max(1, o.Workers)/return o.BufferLen + max(1, o.Workers) + 2/|the pool holds more frames than the bound"
+)
+
+want=("$@")
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+survived=() killed=() broken=()
+for m in "${mutants[@]}"; do
+  IFS='|' read -r name file expr why <<<"$m"
+  if [ ${#want[@]} -gt 0 ] && [[ ! " ${want[*]} " == *" $name "* ]]; then
+    continue
+  fi
+  rm -rf "$scratch/tree" && mkdir "$scratch/tree"
+  (cd "$root" && tar --exclude=./.git --exclude=./bundle --exclude=./bin -cf - .) | tar -C "$scratch/tree" -xf -
+  cp "$scratch/tree/$file" "$scratch/orig"
+  sed -i -e "$expr" "$scratch/tree/$file"
+  if cmp -s "$scratch/orig" "$scratch/tree/$file"; then
+    echo "mutant $name: NOT PLANTED ($file no longer has the code it changes)"
+    broken+=("$name")
+    continue
+  fi
+  start=$SECONDS
+  if (cd "$scratch/tree" && eval "$test_cmd") >"$scratch/$name.log" 2>&1; then
+    echo "mutant $name: SURVIVED ($why) after $((SECONDS - start)) s"
+    survived+=("$name")
+  else
+    first=$(grep -m1 -E -- '--- FAIL: [A-Za-z0-9_/]+' -o "$scratch/$name.log" | sed 's/--- FAIL: //')
+    echo "mutant $name: killed by ${first:-a failing build or vet} ($why) after $((SECONDS - start)) s"
+    killed+=("$name")
+  fi
+done
+echo "killed ${#killed[@]}, survived ${#survived[@]}${survived:+ (${survived[*]})}, not planted ${#broken[@]}"
+[ ${#broken[@]} -eq 0 ] || exit 2
+[ ${#survived[@]} -eq 0 ]
