@@ -14,7 +14,7 @@ test_cmd=${MUTANT_TEST:-make test}
 # name | file | sed expression (must change the file) | what the bug is
 mutants=(
   "weights|sim/reference.go|s/{0.25, 0.5, 0.25},/{0.2, 0.5, 0.2},/|diagonal stencil weights 0.25 -> 0.2 in the reference"
-  "du-dv|sim/reference.go|s/du := p.DiffU\*lapU/du := p.DiffV*lapU/|Du and Dv swapped in the reference"
+  "du-dv|sim/reference.go|s/du := float32(p.DiffU\*lapU)/du := float32(p.DiffV*lapU)/|Du and Dv swapped in the reference (for U)"
   "shader-weights|shaders/react.glsl|s/precise vec2 l = 0.25 \* (nw - x);/precise vec2 l = 0.2 * (nw - x);/|one diagonal weight 0.25 -> 0.2 in the shader"
   "neumann-halo|shaders/field.glsl|s/bool above = r == 0, below = r == rows - 1/bool above = r == 1, below = r == rows - 1/|the GPU's Neumann halo mirrors the wrong row"
   "periodic-reference|sim/reference.go|s/row = (row + rows) % rows/row = (row + rows - 1) % rows/|the reference wraps rows one off"
@@ -51,8 +51,9 @@ for m in "${mutants[@]}"; do
     echo "mutant $name: SURVIVED ($why) after $((SECONDS - start)) s"
     survived+=("$name")
   else
-    first=$(grep -m1 -E -- '--- FAIL: [A-Za-z0-9_/]+' -o "$scratch/$name.log" | sed 's/--- FAIL: //')
-    echo "mutant $name: killed by ${first:-a failing build or vet} ($why) after $((SECONDS - start)) s"
+    # The failing tests (top level, at most six), or the build that failed.
+    by=$(grep -o -E -- '--- FAIL: [A-Za-z0-9_]+' "$scratch/$name.log" | sed 's/--- FAIL: //' | sort -u | head -6 | paste -sd, -)
+    echo "mutant $name: killed by ${by:-a failing build or vet} ($why) after $((SECONDS - start)) s"
     killed+=("$name")
   fi
 done
