@@ -75,20 +75,28 @@ func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, e engine)
 			break
 		}
 	}
-	// The images already computed are kept, and the screenshot shows them.
+	if ferr := v.finish(pl); err == nil {
+		err = ferr
+	}
+	return stop, err
+}
+
+// finish ends a windowed run before the pipeline closes: the images
+// already computed are delivered, the screenshot (--screenshot) shows
+// them, and the changes made in the window are recorded in the file.
+func (v *windowViewer) finish(pl *pipeline.Pipeline) error {
+	var err error
 	if derr := pl.Drain(); derr == nil && v.cfg.screenshot != "" {
 		img, serr := v.draw(true)
 		if serr == nil {
 			serr = writePNG(v.cfg.screenshot, img)
 		}
-		if err == nil {
-			err = serr
-		}
+		err = serr
 	}
 	if len(v.interactions) > 0 {
 		pl.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
 	}
-	return stop, err
+	return err
 }
 
 // frame handles input, advances the simulation and draws once. It reports

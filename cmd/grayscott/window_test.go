@@ -17,7 +17,6 @@ import (
 	"grayscott/gpu"
 	"grayscott/pipeline"
 	"grayscott/sim"
-	"grayscott/storage"
 	"grayscott/storage/h5"
 )
 
@@ -198,10 +197,9 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	if !frame() {
 		t.Error("Esc did not quit")
 	}
-	if err := pl.Drain(); err != nil {
+	if err := v.finish(pl); err != nil {
 		t.Fatal(err)
 	}
-	pl.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
 	if _, err := pl.Close(errWindowClosed); err != nil {
 		t.Fatal(err)
 	}
