@@ -437,7 +437,9 @@ func TestDiskFull(t *testing.T) {
 	}
 	defer exec.Command("umount", dir).Run()
 	ref := reference(t)
-	for i, extra := range [][]string{{}, {"--storage-buffer-len", "0", "--flush-every", "10"}} {
+	for i, extra := range [][]string{{}, {"--storage-buffer-len", "0", "--flush-every", "10"},
+		{"--compression-level", "1", "--flush-every", "5"}, {"--compression-level", "1", "--compress-workers", "0", "--flush-every", "5"},
+		{"--compression-level", "1", "--storage-buffer-len", "0"}} {
 		out := filepath.Join(dir, fmt.Sprintf("full%d.h5", i))
 		var code int
 		var stderr string
@@ -461,6 +463,10 @@ func TestDiskFull(t *testing.T) {
 		n := checkPrefix(t, out, ref)
 		if n == 0 || n >= len(ref) {
 			t.Errorf("%v: %d images kept on a 1 MiB disk", extra, n)
+		}
+		// No phantom image: the file holds exactly what it says it holds.
+		if fw := attrInt(t, out, "frames_written"); fw != int64(n) {
+			t.Errorf("%v: /matrix holds %d images, frames_written says %d", extra, n, fw)
 		}
 		t.Logf("%v: %d images kept; error: %s", extra, n, strings.TrimSpace(stderr))
 		os.Remove(out)

@@ -204,6 +204,9 @@ func (f *File) WriteFrame(frame []float32) error {
 	if len(frame) != f.rows*f.cols {
 		return fmt.Errorf("h5: image of %d floats, grid has %d cells", len(frame), f.rows*f.cols)
 	}
+	if err := f.checkSpace(4 * len(frame)); err != nil {
+		return f.failed(err)
+	}
 	if err := appendFrame(f.dset, f.memspace.ID(), f.frames, f.rows, f.cols, frame); err != nil {
 		return f.failed(err)
 	}
@@ -227,6 +230,9 @@ func (f *File) NewEncoder() storage.Encoder { return newEncoder(f.level, f.rows*
 // frame's bytes. chunk is not retained.
 func (f *File) WriteChunk(chunk []byte) error {
 	quiet()
+	if err := f.checkSpace(len(chunk)); err != nil {
+		return f.failed(err)
+	}
 	if err := appendChunk(f.dset, f.frames, f.rows, f.cols, chunk); err != nil {
 		return f.failed(err)
 	}
@@ -239,7 +245,30 @@ func (f *File) WriteChunk(chunk []byte) error {
 // writes its metadata, can still succeed. It returns err naming the file.
 func (f *File) failed(err error) error {
 	f.releaseReserve()
+	// A failed append rolls /matrix back to the images written; should the
+	// rollback itself have failed for want of the space just given back,
+	// set the extent again.
+	if f.dset > 0 {
+		if setExtent(f.dset, f.frames, f.rows, f.cols) != nil {
+			clearErrors()
+		}
+	}
 	return fmt.Errorf("%w (%s)", err, f.path)
+}
+
+// spaceMargin is kept free beyond an image's bytes for the metadata that
+// goes with it (chunk index, attributes at the next flush).
+const spaceMargin = 64 << 10
+
+// checkSpace fails, before the file is touched, when the disk has no room
+// for bytes more plus the margin: a write that HDF5 starts and the disk
+// cuts short can leave a compressed image half recorded (an extent one
+// image past what was written, the image reading as zeros).
+func (f *File) checkSpace(bytes int) error {
+	if free := storage.FreeBytes(f.path); free >= 0 && free < int64(bytes)+spaceMargin {
+		return fmt.Errorf("h5: writing image %d: %w (%d bytes free, %d needed)", f.frames, syscall.ENOSPC, free, int64(bytes)+spaceMargin)
+	}
+	return nil
 }
 
 // reserveBytes is held on the output's file system for the whole run and
