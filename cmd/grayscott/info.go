@@ -40,7 +40,7 @@ func readInfo(path string) (*fileInfo, error) {
 	}
 	r, err := h5.Open(path)
 	if err != nil {
-		return nil, usagef("info: %v", err)
+		return nil, fmt.Errorf("info: %w", err) // there but unreadable (locked, damaged): not bad input
 	}
 	defer r.Close()
 	n, rows, cols := r.Shape()

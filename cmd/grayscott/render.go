@@ -136,7 +136,7 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	r, err := h5.Open(in)
 	if err != nil {
-		return usagef("render: %v", err)
+		return fmt.Errorf("render: %w", err) // the file is there but cannot be read: not bad input
 	}
 	defer r.Close()
 	n, rows, cols := r.Shape()

@@ -361,3 +361,50 @@ print(len(r.TimestepValues), r.GetDataInformation().GetNumberOfPoints())`
 		t.Errorf("pvpython: %v: %s", err, out)
 	}
 }
+
+// TestReaderFailuresAreRuntimeErrors: a file that is there but cannot be
+// read (damaged, without /matrix, locked by a run that writes it) is a
+// failure of the run, exit 1 with the cause; a missing file or a bad flag
+// is bad input, exit 2.
+func TestReaderFailuresAreRuntimeErrors(t *testing.T) {
+	dir := t.TempDir()
+	damaged := filepath.Join(dir, "damaged.h5")
+	if err := os.WriteFile(damaged, []byte("not HDF5 at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.h5")
+	f, err := hdf5.CreateFile(empty, hdf5.F_ACC_TRUNC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// A run that holds its file open for writing while we read it.
+	running := filepath.Join(dir, "running.h5")
+	w := startWatchedRun(t, "-o", running, "--flush-every", "1", "-n", "100000")
+	defer func() { w.cmd.Process.Kill(); <-w.exited }()
+	if _, ok := <-w.flushes; !ok {
+		t.Fatalf("the run ended before its first flush:\n%s", w.stderr)
+	}
+	out := filepath.Join(dir, "x.png")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"info", damaged}, exitFailure, "damaged.h5"},
+		{[]string{"render", damaged, "-o", out}, exitFailure, "damaged.h5"},
+		{[]string{"xdmf", damaged}, exitFailure, "damaged.h5"},
+		{[]string{"info", empty}, exitFailure, "no /matrix"},
+		{[]string{"render", empty, "-o", out}, exitFailure, "no /matrix"},
+		{[]string{"info", running}, exitFailure, "lock"},
+		{[]string{"render", running, "-o", out}, exitFailure, "lock"},
+		{[]string{"info", filepath.Join(dir, "missing.h5")}, exitUsage, "no such file"},
+		{[]string{"xdmf", filepath.Join(dir, "missing.h5")}, exitUsage, "no such file"},
+		{[]string{"info", damaged, "--frobnicate"}, exitUsage, "unknown flag"},
+	} {
+		code, _, stderr := runMain(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, %q; want %d and one line with %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+}

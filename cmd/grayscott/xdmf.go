@@ -89,7 +89,7 @@ func xdmfCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	out, err := writeXDMF(fs.Arg(0))
 	if err != nil {
-		return usagef("xdmf: %v", err)
+		return fmt.Errorf("xdmf: %w", err)
 	}
 	fmt.Fprintln(stderr, "wrote", out)
 	return nil
