@@ -600,10 +600,15 @@ func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]fl
 	ctx := context.Background()
 	for range b.o.Repeats {
 		path := filepath.Join(b.o.Dir, fmt.Sprintf("grayscott-bench-storage-%d.h5", os.Getpid()))
-		opts := storage.WriterOptions{BufferLen: 4, FlushEvery: flush, Workers: runtime.NumCPU(), Checkpoints: true}
+		opts := storage.WriterOptions{BufferLen: 4, FlushEvery: flush, Workers: runtime.NumCPU(), Checkpoints: true,
+			PublishEvery: pipeline.DefaultPublishEvery}
 		pool := storage.NewPool(opts.PoolSize(), len(field))
 		w, err := storage.StartWriter(func() (storage.Sink, error) {
-			return h5.Create(path, p, nil, h5.Options{CompressionLevel: level, Force: true})
+			f, err := h5.Create(path, p, nil, h5.Options{CompressionLevel: level, Force: true})
+			if err == nil {
+				err = f.StartSWMR() // as a run writes
+			}
+			return f, err
 		}, pool, opts)
 		if err != nil {
 			return nil, 0, err

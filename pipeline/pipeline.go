@@ -49,6 +49,10 @@ type Config struct {
 	// image is handed to storage, with the number of images done (those of
 	// a resumed file included).
 	OnImage func(done int)
+	// PublishEvery is how often the images written so far are made
+	// visible to readers following the file (SWMR) between flushes: 0
+	// means every second, a negative value never (then only flushes do).
+	PublishEvery time.Duration
 	// OnFlush, when set, is called after each flush of the file with the
 	// number of images it holds, durable from then on (those of a resumed
 	// file included). It runs on the writer's goroutine and must not block.
@@ -57,6 +61,10 @@ type Config struct {
 	// seam for fault injection in tests.
 	WrapSink func(storage.Sink) storage.Sink
 }
+
+// DefaultPublishEvery is how often readers following a run see its new
+// images: an HDF5 flush without fsync, a few milliseconds once a second.
+const DefaultPublishEvery = time.Second
 
 // stepChunk bounds the steps queued in one Source.Step call, so that a
 // stop is seen between chunks even when an image takes millions of steps.
@@ -105,8 +113,12 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: resuming %s appends to it; Force would overwrite it", cfg.Output)
 	}
 	attrs := append(append([]storage.Attr(nil), cfg.Attrs...), storage.Attr{Name: "flush_every", Value: cfg.FlushEvery})
+	publish := cfg.PublishEvery
+	if publish == 0 {
+		publish = DefaultPublishEvery
+	}
 	opts := storage.WriterOptions{BufferLen: cfg.BufferLen, FlushEvery: cfg.FlushEvery, Workers: cfg.CompressWorkers,
-		Checkpoints: true, OnFlush: cfg.OnFlush}
+		Checkpoints: true, OnFlush: cfg.OnFlush, PublishEvery: max(publish, 0)}
 	pool := storage.NewPool(opts.PoolSize(), p.Cells())
 	var ck *h5.Checkpoint
 	w, err := storage.StartWriter(func() (storage.Sink, error) {
@@ -134,6 +146,12 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 				f.Close(false, "resume failed")
 				return nil, err
 			}
+		}
+		// Readers may follow the run from here on. A file from before
+		// SWMR (HDF5 1.8's format) is continued without it.
+		if err := f.StartSWMR(); err != nil && !cfg.Resume {
+			f.Close(false, "SWMR failed: "+err.Error())
+			return nil, err
 		}
 		if cfg.WrapSink != nil {
 			return cfg.WrapSink(f), nil

@@ -30,6 +30,10 @@ type WriterOptions struct {
 	// compression level above 0 and BufferLen > 0; 0 leaves compression to
 	// the sink (HDF5's in-line filter).
 	Workers int
+	// PublishEvery, when positive, has a Publisher sink publish what it
+	// holds (visible to readers following it, not durable) once that long
+	// has passed since the last flush or publish, checked after each image.
+	PublishEvery time.Duration
 	// OnFlush, when set, is called after each flush with the number of
 	// images the sink holds, all of them durable now. It runs on the
 	// goroutine that owns the sink (the writer's, with BufferLen > 0) and
@@ -57,6 +61,7 @@ type Stats struct {
 	Bytes       int64         // raw image bytes stored (4 per cell)
 	StoredBytes int64         // bytes handed to the sink after encoding (= Bytes when raw)
 	Flushes     int           // flushes during the run (not counting Close)
+	Publishes   int           // publishes (see WriterOptions.PublishEvery)
 	Checkpoints int           // checkpoints saved
 	PoolWait    time.Duration // time the producer was blocked waiting for a free frame
 	WriterIdle  time.Duration // time the writer goroutine waited for frames
@@ -104,6 +109,7 @@ type Writer struct {
 	// file): flushes fall on images whose index+1 is a multiple of
 	// FlushEvery, whatever run wrote them.
 	firstImage int
+	published  time.Time // the last flush or publish
 
 	stats    Stats
 	queueSum int
@@ -152,6 +158,12 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 	return w, nil
 }
 
+// Publisher is a Sink that can make what it holds visible to readers
+// following it, more cheaply than a durable Flush.
+type Publisher interface {
+	Publish() error
+}
+
 // FrameCounter is a Sink that already holds images when it opens (a
 // resumed file); the Writer counts the flush schedule from there.
 type FrameCounter interface {
@@ -160,6 +172,7 @@ type FrameCounter interface {
 
 func (w *Writer) setSink(s Sink) {
 	w.sink = s
+	w.published = time.Now()
 	if fc, ok := s.(FrameCounter); ok {
 		w.firstImage = fc.Frames()
 	}
@@ -341,12 +354,18 @@ func (w *Writer) stored(it item) error {
 	if due {
 		return w.flush()
 	}
+	if pub, ok := w.sink.(Publisher); ok && w.opts.PublishEvery > 0 && time.Since(w.published) >= w.opts.PublishEvery {
+		w.published = time.Now()
+		w.stats.Publishes++
+		return pub.Publish()
+	}
 	return nil
 }
 
 // flush flushes the sink and reports it (OnFlush).
 func (w *Writer) flush() error {
 	w.stats.Flushes++
+	w.published = time.Now()
 	if err := w.sink.Flush(); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -28,6 +29,10 @@ Renders the images of /matrix through a colormap, one frame at a time:
   -o NAME.gif   an animated GIF (the colormap as palette, no dithering)
   -o NAME.mp4   an MP4 video (needs ffmpeg)
 Works on files from the course's tools too (/matrix only).
+
+With --follow, -o NAME.png is redrawn with the newest image while a run
+writes FILE (readers see its images within --publish-every), replaced
+atomically, until the run completes or stops.
 
 Flags:
 `
@@ -89,6 +94,8 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	framesSpec := fs.String("frames", "", "images A:B:STEP (Python slice; negative from the end; default all, or the last for .png)")
 	scale := fs.Int("scale", 1, "enlarge each cell to N×N pixels")
 	fps := fs.Int("fps", 25, "frames per second of MP4 and GIF (GIF: 50 at most)")
+	follow := fs.Bool("follow", false, "keep redrawing -o NAME.png with the newest image while a run writes FILE; stop when it ends")
+	interval := fs.Duration("interval", time.Second, "with --follow: how often to look for a new image")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -133,6 +140,24 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := os.Stat(in); err != nil {
 		return usagef("render: %s: no such file", in)
+	}
+	if *follow {
+		if kind != ".png" || *framesSpec != "" {
+			return usagef("render --follow: want -o NAME.png and no --frames (it draws the newest image)")
+		}
+		if *interval <= 0 {
+			return usagef("--interval %v: must be positive", *interval)
+		}
+		if _, err := lookupRange(*rangeSpec); err != nil {
+			return err
+		}
+		fl := follower{in: in, out: *out, cmap: cmap, scale: *scale, rangeSpec: *rangeSpec, interval: *interval}
+		if !*quiet {
+			fl.log = stderr
+		}
+		return fl.run()
+	} else if fs.Changed("interval") {
+		return usagef("--interval goes with --follow")
 	}
 	r, err := h5.Open(in)
 	if err != nil {
@@ -236,13 +261,8 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 // for auto, the min and max over the selected images (a first pass).
 func valueRange(spec string, r *h5.Reader, frames []int, buf []float32) (float32, float32, error) {
 	if spec != "auto" {
-		los, his, ok := strings.Cut(spec, ",")
-		lo, err1 := strconv.ParseFloat(strings.TrimSpace(los), 32)
-		hi, err2 := strconv.ParseFloat(strings.TrimSpace(his), 32)
-		if !ok || err1 != nil || err2 != nil || !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-			return 0, 0, usagef("--range %s: want auto or LO,HI with LO < HI", spec)
-		}
-		return float32(lo), float32(hi), nil
+		lh, err := lookupRange(spec)
+		return lh[0], lh[1], err
 	}
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
 	for _, i := range frames {
@@ -265,6 +285,20 @@ func valueRange(spec string, r *h5.Reader, frames []int, buf []float32) (float32
 		hi = lo + 1
 	}
 	return lo, hi, nil
+}
+
+// lookupRange parses --range LO,HI; auto gives a zero pair.
+func lookupRange(spec string) ([2]float32, error) {
+	if spec == "auto" {
+		return [2]float32{}, nil
+	}
+	los, his, ok := strings.Cut(spec, ",")
+	lo, err1 := strconv.ParseFloat(strings.TrimSpace(los), 32)
+	hi, err2 := strconv.ParseFloat(strings.TrimSpace(his), 32)
+	if !ok || err1 != nil || err2 != nil || !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return [2]float32{}, usagef("--range %s: want auto or LO,HI with LO < HI", spec)
+	}
+	return [2]float32{float32(lo), float32(hi)}, nil
 }
 
 // paint colours a rows×cols field into img, each cell scale×scale pixels.

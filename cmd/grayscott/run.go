@@ -83,7 +83,8 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	}
 	cfg := &runConfig{
 		pipe: pipeline.Config{Params: f.Params, Output: f.Output, Force: f.Force, CompressionLevel: f.Compression,
-			BufferLen: f.BufferLen, FlushEvery: f.FlushEvery, CompressWorkers: f.CompressWorkers},
+			BufferLen: f.BufferLen, FlushEvery: f.FlushEvery, CompressWorkers: f.CompressWorkers,
+			PublishEvery: cmp.Or(f.PublishEvery, -1)}, // the flag's 0 (never) is the pipeline's -1
 		engine: f.Engine, threads: f.Threads,
 		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, kernel: f.Kernel, readbackSlots: f.ReadbackSlots,
 		eglPlatform: f.EGLPlatform, tuning: f.Tuning, quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,

@@ -11,6 +11,7 @@ import (
 
 	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
+	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage/h5"
 )
@@ -76,6 +77,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--workgroup", "64x64"}, "--workgroup 64x64"},
 		{[]string{"--kernel", "fast"}, "--kernel fast: want naive, column, block, tiled or auto"},
 		{[]string{"--egl-platform", "x11"}, "--egl-platform x11"},
+		{[]string{"--publish-every", "-1s"}, "--publish-every -1s: must be at least 0"},
+		{[]string{"--publish-every", "5"}, "--publish-every"},
 		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-r", "100000", "-c", "100000"}, "--nbrow 100000: grid 100000×100000 has more than"},
@@ -259,6 +262,9 @@ func TestFlagDefaultsMatchTheLibraries(t *testing.T) {
 		t.Errorf("runflags defaults (%d slots, %s, %d) differ from gpu's (%d, %s, %d)",
 			runflags.DefaultReadbackSlots, runflags.DefaultWorkGroup, runflags.MaxInvocations,
 			gpu.DefaultReadbackSlots, gpu.DefaultWorkGroup, gpu.MaxInvocations)
+	}
+	if runflags.DefaultPublishEvery != pipeline.DefaultPublishEvery {
+		t.Errorf("runflags --publish-every default %v, pipeline's %v", runflags.DefaultPublishEvery, pipeline.DefaultPublishEvery)
 	}
 }
 

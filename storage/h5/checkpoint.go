@@ -6,8 +6,6 @@ import (
 	"hash/crc32"
 	"unsafe"
 
-	"gonum.org/v1/hdf5"
-
 	"grayscott/sim"
 	"grayscott/storage"
 )
@@ -54,10 +52,10 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 		return fmt.Errorf("h5: a checkpoint follows an image; none is written yet")
 	}
 	name := checkpointSlots[f.nextSlot]
-	if err := writeCheckpoint(f.file.ID(), name, f.rows, f.cols, u); err != nil {
+	if err := writeCheckpoint(f.file, name, f.rows, f.cols, u); err != nil {
 		return f.failed(err)
 	}
-	d, err := openDataset(f.file.ID(), CheckpointGroup+"/"+name)
+	d, err := openDataset(f.file, CheckpointGroup+"/"+name)
 	if err != nil {
 		return f.failed(err)
 	}
@@ -134,13 +132,15 @@ func readParams(root int64) (sim.Params, error) {
 // Resume opens a file written by grayscott for appending from its
 // checkpoint: images written after the checkpoint are dropped (they will be
 // computed again), and the returned File appends after the checkpoint's
-// last image. It returns the parameters the file was made with.
+// last image. A file whose run was killed in SWMR mode opens as it is (its
+// status flags are cleared). It returns the parameters the file was made
+// with. The file is not yet in SWMR mode (StartSWMR).
 func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	quiet()
 	var p sim.Params
-	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDWR)
+	hf, err := openFile(path, true, false)
 	if err != nil {
-		return nil, p, nil, hdf5Err(err, "opening %s to resume", path)
+		return nil, p, nil, fmt.Errorf("%w to resume", err)
 	}
 	f := &File{path: path, file: hf}
 	defer func() {
@@ -148,17 +148,17 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 			f.closeHandles()
 		}
 	}()
-	if f.root, err = hf.OpenGroup("/"); err != nil {
-		return nil, p, nil, hdf5Err(err, "opening / of %s", path)
+	if f.root, err = openGroup(hf, "/"); err != nil {
+		return nil, p, nil, fmt.Errorf("%w of %s", err, path)
 	}
-	if p, err = readParams(f.root.ID()); err != nil {
+	if p, err = readParams(f.root); err != nil {
 		return nil, p, nil, fmt.Errorf("%w: %s was not written by grayscott", err, path)
 	}
 	f.rows, f.cols = p.Rows, p.Cols
-	if lvl, err := readIntAttr(f.root.ID(), "compression_level"); err == nil {
+	if lvl, err := readIntAttr(f.root, "compression_level"); err == nil {
 		f.level = int(lvl)
 	}
-	if f.dset, err = openDataset(hf.ID(), Dataset); err != nil {
+	if f.dset, err = openDataset(hf, Dataset); err != nil {
 		return nil, p, nil, fmt.Errorf("%w in %s", err, path)
 	}
 	dims, err := datasetDims(f.dset)
@@ -168,7 +168,7 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	// Without a valid checkpoint (stopped before its first one) the run
 	// starts over from the initial state: every image is recomputed
 	// identically.
-	ck, slot, ok := readCheckpoint(hf.ID(), f.dset, p.Rows, p.Cols, dims[0])
+	ck, slot, ok := readCheckpoint(hf, f.dset, p.Rows, p.Cols, dims[0])
 	if !ok {
 		ck = &Checkpoint{State: sim.InitialState(p.Rows, p.Cols)}
 	} else {
@@ -179,8 +179,11 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 		return nil, p, nil, err
 	}
 	f.frames = ck.Images
-	if f.memspace, err = hdf5.CreateSimpleDataspace([]uint{1, uint(p.Rows), uint(p.Cols)}, nil); err != nil {
-		return nil, p, nil, hdf5Err(err, "memory dataspace")
+	if err := f.createSlots(); err != nil {
+		return nil, p, nil, err
+	}
+	if f.mem, err = memspace(p.Rows, p.Cols); err != nil {
+		return nil, p, nil, err
 	}
 	if f.syncer, err = openSyncer(path); err != nil {
 		return nil, p, nil, err

@@ -59,7 +59,7 @@ func TestTornCheckpointFallsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeCheckpoint(f.file.ID(), slot, p.Rows, p.Cols, us[0]); err != nil {
+		if err := writeCheckpoint(f.file, slot, p.Rows, p.Cols, us[0]); err != nil {
 			t.Fatal(err)
 		}
 		f.Close(false, "tampered")

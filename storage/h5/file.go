@@ -8,16 +8,23 @@
 // storage.Writer drives it from one goroutine locked to an OS thread. The
 // cgo shim (shim.h, one C file per HDF5 API) fills what gonum.org/v1/hdf5
 // lacks; no HDF5 handle appears in an exported signature.
+//
+// Files are written in the HDF5 1.10 format and, once set up, in SWMR mode
+// (single writer, multiple readers): a reader that opens the file with
+// SWMR (h5py.File(path, "r", swmr=True), Open) sees the images of every
+// flush while the run goes on, and can open it after a crash without
+// h5clear. SWMR lets the writer create nothing: every object and
+// attribute a run updates exists before StartSWMR, and attributes set
+// later are written when the file closes.
 package h5
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
-
-	"gonum.org/v1/hdf5"
 
 	"grayscott/sim"
 	"grayscott/storage"
@@ -57,37 +64,39 @@ type Options struct {
 // calls are best kept on one goroutine (see Writer).
 type File struct {
 	path       string
-	file       *hdf5.File
-	root       *hdf5.Group
+	file       int64 // the HDF5 file
+	root       int64 // "/"
 	dset       int64 // /matrix, opened without a chunk cache; 0 when not open
+	mem        int64 // the memory dataspace of one image
 	rows, cols int
 	frames     int
-	memspace   *hdf5.Dataspace
 	level      int
 	syncer     *os.File // a descriptor of the same file, for fsync
 	reserve    *os.File // see makeReserve
 	nextSlot   int      // checkpoint slot written next
-	closed     bool
+	swmr       bool     // in SWMR writing mode
+	// Attribute changes SWMR mode cannot make (new attributes, deletions),
+	// made when the file closes.
+	later   []storage.Attr
+	deletes []string
+	closed  bool
 }
 
 // Create makes the file at path with an empty /matrix for p's grid and
-// writes p and extra as root attributes, plus hdf5_version, created,
-// frames_written (0) and completed (false).
+// empty checkpoint slots, and writes p and extra as root attributes, plus
+// hdf5_version, created, frames_written (0) and completed (false). The file
+// is not yet in SWMR mode (StartSWMR).
 func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *File, err error) {
 	if opts.CompressionLevel < 0 || opts.CompressionLevel > 9 {
 		return nil, fmt.Errorf("h5: compression level %d: want 0..9", opts.CompressionLevel)
 	}
 	quiet()
-	mode := hdf5.F_ACC_EXCL
-	if opts.Force {
-		mode = hdf5.F_ACC_TRUNC
-	}
-	hf, err := hdf5.CreateFile(path, mode)
+	hf, err := createFile(path, opts.Force)
 	if err != nil {
 		if _, serr := os.Stat(path); serr == nil && !opts.Force {
 			return nil, fmt.Errorf("h5: %s exists (use --force to overwrite)", path)
 		}
-		return nil, hdf5Err(err, "creating %s", path)
+		return nil, err
 	}
 	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols, level: opts.CompressionLevel}
 	defer func() {
@@ -95,11 +104,14 @@ func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *F
 			f.closeHandles()
 		}
 	}()
-	if err := f.createDataset(opts.CompressionLevel); err != nil {
-		return nil, err
+	if f.dset, err = createMatrix(hf, p.Rows, p.Cols, opts.CompressionLevel); err != nil {
+		return nil, fmt.Errorf("%w in %s", err, path)
 	}
-	if f.root, err = hf.OpenGroup("/"); err != nil {
-		return nil, hdf5Err(err, "opening / of %s", path)
+	if f.root, err = openGroup(hf, "/"); err != nil {
+		return nil, fmt.Errorf("%w of %s", err, path)
+	}
+	if err := f.createSlots(); err != nil {
+		return nil, err
 	}
 	attrs := append(ParamAttrs(p), extra...)
 	attrs = append(attrs,
@@ -108,12 +120,15 @@ func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *F
 		storage.Attr{Name: "created", Value: time.Now().UTC().Format(time.RFC3339)},
 		storage.Attr{Name: "frames_written", Value: 0},
 		storage.Attr{Name: "completed", Value: false},
+		// Empty while running; set when a run stops early, removed when it
+		// completes. It exists from the start: SWMR mode creates nothing.
+		storage.Attr{Name: "stop_reason", Value: ""},
 	)
 	if err := f.SetAttrs(attrs...); err != nil {
 		return nil, err
 	}
-	if f.memspace, err = hdf5.CreateSimpleDataspace([]uint{1, uint(p.Rows), uint(p.Cols)}, nil); err != nil {
-		return nil, hdf5Err(err, "memory dataspace")
+	if f.mem, err = memspace(p.Rows, p.Cols); err != nil {
+		return nil, err
 	}
 	if f.syncer, err = openSyncer(path); err != nil {
 		return nil, err
@@ -135,37 +150,28 @@ func openSyncer(path string) (*os.File, error) {
 	return s, nil
 }
 
-func (f *File) createDataset(level int) error {
-	space, err := hdf5.CreateSimpleDataspace(
-		[]uint{0, uint(f.rows), uint(f.cols)}, []uint{unlimited, uint(f.rows), uint(f.cols)})
-	if err != nil {
-		return hdf5Err(err, "dataspace for /%s", Dataset)
-	}
-	defer space.Close()
-	dcpl, err := hdf5.NewPropList(hdf5.P_DATASET_CREATE)
-	if err != nil {
-		return hdf5Err(err, "dataset properties")
-	}
-	defer dcpl.Close()
-	if err := dcpl.SetChunk([]uint{1, uint(f.rows), uint(f.cols)}); err != nil {
-		return hdf5Err(err, "chunk 1×%d×%d", f.rows, f.cols)
-	}
-	if level > 0 {
-		// Shuffle first: grouping the floats' bytes makes deflate far more effective.
-		if err := setShuffle(dcpl.ID()); err != nil {
-			return err
-		}
-		if err := dcpl.SetDeflate(level); err != nil {
-			return hdf5Err(err, "deflate level %d", level)
+// createSlots makes the checkpoint slots that are missing (a file of an
+// earlier version may lack them): SWMR writing creates nothing.
+func (f *File) createSlots() error {
+	for _, name := range checkpointSlots {
+		if err := createSlot(f.file, name, f.rows, f.cols); err != nil {
+			return fmt.Errorf("%w in %s", err, f.path)
 		}
 	}
-	d, err := f.file.CreateDatasetWith(Dataset, hdf5.T_NATIVE_FLOAT, space, dcpl)
-	if err != nil {
-		return hdf5Err(err, "creating /%s in %s", Dataset, f.path)
+	return nil
+}
+
+// StartSWMR switches the file to SWMR writing; from then on readers that
+// open it with SWMR see every flush. It fails for a file in a format older
+// than HDF5 1.10's (one from an earlier version of grayscott), which can
+// still be written without SWMR.
+func (f *File) StartSWMR() error {
+	quiet()
+	if err := startSWMR(f.file); err != nil {
+		return fmt.Errorf("%w (%s)", err, f.path)
 	}
-	d.Close()
-	f.dset, err = openDataset(f.file.ID(), Dataset)
-	return err
+	f.swmr = true
+	return nil
 }
 
 // Path returns the file's path.
@@ -174,22 +180,35 @@ func (f *File) Path() string { return f.path }
 // Frames returns how many images have been written.
 func (f *File) Frames() int { return f.frames }
 
-// SetAttrs writes (or overwrites) root attributes.
+// SetAttrs writes (or overwrites) root attributes. In SWMR mode an
+// attribute that does not exist yet is written when the file closes.
 func (f *File) SetAttrs(attrs ...storage.Attr) error {
 	quiet()
 	for _, a := range attrs {
-		if err := writeAttr(f.root.ID(), a.Name, a.Value); err != nil {
+		if f.swmr && !attrExists(f.root, a.Name) {
+			f.later = slices.DeleteFunc(f.later, func(l storage.Attr) bool { return l.Name == a.Name })
+			f.later = append(f.later, a)
+			f.deletes = slices.DeleteFunc(f.deletes, func(d string) bool { return d == a.Name })
+			continue
+		}
+		if err := writeAttr(f.root, a.Name, a.Value); err != nil {
 			return fmt.Errorf("%w in %s", err, f.path)
 		}
 	}
 	return nil
 }
 
-// DeleteAttrs removes root attributes; missing ones are no error.
+// DeleteAttrs removes root attributes; missing ones are no error. In SWMR
+// mode they go when the file closes.
 func (f *File) DeleteAttrs(names ...string) error {
 	quiet()
 	for _, n := range names {
-		if err := deleteAttr(f.root.ID(), n); err != nil {
+		f.later = slices.DeleteFunc(f.later, func(l storage.Attr) bool { return l.Name == n })
+		if f.swmr {
+			f.deletes = append(f.deletes, n)
+			continue
+		}
+		if err := deleteAttr(f.root, n); err != nil {
 			return fmt.Errorf("%w in %s", err, f.path)
 		}
 	}
@@ -207,7 +226,7 @@ func (f *File) WriteFrame(frame []float32) error {
 	if err := f.checkSpace(4 * len(frame)); err != nil {
 		return f.failed(err)
 	}
-	if err := appendFrame(f.dset, f.memspace.ID(), f.frames, f.rows, f.cols, frame); err != nil {
+	if err := appendFrame(f.dset, f.mem, f.frames, f.rows, f.cols, frame, f.swmr); err != nil {
 		return f.failed(err)
 	}
 	f.frames++
@@ -233,7 +252,7 @@ func (f *File) WriteChunk(chunk []byte) error {
 	if err := f.checkSpace(len(chunk)); err != nil {
 		return f.failed(err)
 	}
-	if err := appendChunk(f.dset, f.frames, f.rows, f.cols, chunk); err != nil {
+	if err := appendChunk(f.dset, f.frames, f.rows, f.cols, chunk, f.swmr); err != nil {
 		return f.failed(err)
 	}
 	f.frames++
@@ -306,7 +325,7 @@ func (f *File) Flush() error {
 	if err := f.SetAttrs(storage.Attr{Name: "frames_written", Value: f.frames}); err != nil {
 		return err
 	}
-	if err := flush(f.file.ID()); err != nil {
+	if err := flush(f.file); err != nil {
 		return f.failed(err)
 	}
 	if err := f.syncer.Sync(); err != nil {
@@ -315,27 +334,93 @@ func (f *File) Flush() error {
 	return nil
 }
 
-// Close records frames_written, completed and, when not completed, reason;
-// then closes the file. It returns the first error; the handles are
+// Publish makes the images written so far visible to SWMR readers (HDF5's
+// buffers and metadata to the operating system, frames_written recorded),
+// without the fsync of Flush: cheap enough to call every second.
+func (f *File) Publish() error {
+	quiet()
+	if err := f.SetAttrs(storage.Attr{Name: "frames_written", Value: f.frames}); err != nil {
+		return err
+	}
+	if err := flush(f.file); err != nil {
+		return f.failed(err)
+	}
+	return nil
+}
+
+// Close records frames_written, completed and stop_reason (reason, or ""
+// when completed); then closes the file. The
+// attribute changes SWMR mode kept for later are made by opening the file
+// once more without SWMR. It returns the first error; the handles are
 // released whatever happens. Close is idempotent.
 func (f *File) Close(completed bool, reason string) error {
 	if f.closed {
 		return nil
 	}
 	quiet()
-	attrs := []storage.Attr{{Name: "frames_written", Value: f.frames}, {Name: "completed", Value: completed}}
-	if !completed {
-		attrs = append(attrs, storage.Attr{Name: "stop_reason", Value: reason})
+	var err error
+	if f.swmr {
+		// The images reach the file before the attributes that count
+		// them: a reader never sees completed with images still to come.
+		err = flush(f.file)
 	}
-	err := f.SetAttrs(attrs...)
-	if completed && err == nil {
-		// A resumed run that completes leaves no earlier stop behind.
-		err = deleteAttr(f.root.ID(), "stop_reason")
+	if err == nil {
+		err = f.SetAttrs(storage.Attr{Name: "frames_written", Value: f.frames}, storage.Attr{Name: "completed", Value: completed})
+	}
+	if err == nil {
+		if completed {
+			reason = "" // a resumed run that completes leaves no earlier stop behind
+		}
+		// Overwritten, not deleted: SWMR can update it in place.
+		err = f.SetAttrs(storage.Attr{Name: "stop_reason", Value: reason})
 	}
 	if cerr := f.closeHandles(); err == nil {
 		err = cerr
 	}
+	if len(f.later) > 0 || len(f.deletes) > 0 {
+		if lerr := f.writeLater(); err == nil {
+			err = lerr
+		}
+	}
 	return err
+}
+
+// laterMargin is the free space writeLater needs: opening a closed file
+// for writing on a full disk could leave it damaged.
+const laterMargin = 1 << 20
+
+// writeLater makes the attribute changes kept from SWMR mode, in the
+// closed file opened again without SWMR.
+func (f *File) writeLater() error {
+	if free := storage.FreeBytes(f.path); free >= 0 && free < laterMargin {
+		var names []string
+		for _, a := range f.later {
+			names = append(names, a.Name)
+		}
+		return fmt.Errorf("h5: %s: attributes %v not written: %d bytes free (%w)", f.path, append(names, f.deletes...), free, syscall.ENOSPC)
+	}
+	file, err := openFile(f.path, true, false)
+	if err != nil {
+		return err
+	}
+	defer closeFile(file)
+	root, err := openGroup(file, "/")
+	if err != nil {
+		return err
+	}
+	defer closeGroup(root)
+	for _, n := range f.deletes {
+		if err := deleteAttr(root, n); err != nil {
+			return fmt.Errorf("%w in %s", err, f.path)
+		}
+	}
+	for _, a := range f.later {
+		if err := writeAttr(root, a.Name, a.Value); err != nil {
+			return fmt.Errorf("%w in %s", err, f.path)
+		}
+	}
+	f.later, f.deletes = nil, nil
+	return flush(file)
 }
 
 func (f *File) closeHandles() error {
@@ -343,25 +428,31 @@ func (f *File) closeHandles() error {
 	var first error
 	keep := func(err error, what string) {
 		if err != nil && first == nil {
-			first = hdf5Err(err, "closing %s of %s", what, f.path)
+			first = fmt.Errorf("h5: closing %s of %s: %w", what, f.path, err)
 		}
 	}
-	if f.memspace != nil {
-		keep(f.memspace.Close(), "memory dataspace")
+	if f.mem > 0 {
+		keep(closeSpace(f.mem), "memory dataspace")
+		f.mem = 0
 	}
 	if f.dset > 0 {
 		keep(closeDataset(f.dset), "/"+Dataset)
 		f.dset = 0
 	}
-	if f.root != nil {
-		keep(f.root.Close(), "root group")
+	if f.root > 0 {
+		keep(closeGroup(f.root), "root group")
+		f.root = 0
 	}
-	keep(f.file.Close(), "file")
+	if f.file > 0 {
+		keep(closeFile(f.file), "file")
+		f.file = 0
+	}
 	f.releaseReserve()
 	if f.syncer != nil {
 		// What close handed to the operating system reaches the disk too.
 		keep(f.syncer.Sync(), "file (fsync)")
 		keep(f.syncer.Close(), "fsync descriptor")
+		f.syncer = nil
 	}
 	return first
 }

@@ -2,6 +2,7 @@ package h5
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
@@ -213,26 +214,38 @@ print(json.dumps({"shape": list(m.shape), "chunks": list(m.chunks), "compression
 	}
 }
 
+// BenchmarkWriteFrame measures an append, raw and compressed, of a small
+// and a full-HD image, with and without SWMR: SWMR flushes the dataset
+// after every image (what lets readers see it), the cost chosen against.
 func BenchmarkWriteFrame(b *testing.B) {
-	for _, level := range []int{0, 1} {
-		b.Run(map[int]string{0: "raw", 1: "deflate1"}[level], func(b *testing.B) {
-			p := testParams(1080, 1920, 1)
-			path := filepath.Join(b.TempDir(), "bench.h5")
-			f, err := Create(path, p, nil, Options{CompressionLevel: level})
-			if err != nil {
-				b.Fatal(err)
+	for _, size := range [][2]int{{64, 64}, {1080, 1920}} {
+		for _, level := range []int{0, 1} {
+			for _, swmr := range []bool{false, true} {
+				name := fmt.Sprintf("%dx%d/%s/swmr=%v", size[0], size[1], map[int]string{0: "raw", 1: "deflate1"}[level], swmr)
+				b.Run(name, func(b *testing.B) {
+					p := testParams(size[0], size[1], 1)
+					path := filepath.Join(b.TempDir(), "bench.h5")
+					f, err := Create(path, p, nil, Options{CompressionLevel: level})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if swmr {
+						if err := f.StartSWMR(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					// A Gray-Scott-like frame: mostly smooth with some structure.
+					frame := sim.InitialState(p.Rows, p.Cols).V
+					b.SetBytes(int64(len(frame) * 4))
+					for b.Loop() {
+						if err := f.WriteFrame(frame); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.StopTimer()
+					f.Close(true, "")
+				})
 			}
-			// A Gray-Scott-like frame: mostly smooth with some structure.
-			frame := sim.InitialState(p.Rows, p.Cols).V
-			b.SetBytes(int64(len(frame) * 4))
-			b.ResetTimer()
-			for b.Loop() {
-				if err := f.WriteFrame(frame); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			f.Close(true, "")
-		})
+		}
 	}
 }

@@ -141,3 +141,5 @@ herr_t gs_attr_delete(hid_t loc, const char *name) {
 	if (e <= 0) return e < 0 ? -1 : 0;
 	return H5Adelete(loc, name);
 }
+
+htri_t gs_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }

@@ -113,3 +113,12 @@ func deleteAttr(loc int64, name string) error {
 	defer C.free(unsafe.Pointer(cname))
 	return herr(C.gs_attr_delete(C.hid_t(loc), cname), "deleting attribute %s", name)
 }
+
+// attrExists reports whether loc has the attribute name.
+func attrExists(loc int64, name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	ok := C.gs_attr_exists(C.hid_t(loc), cname) > 0
+	clearErrors()
+	return ok
+}

@@ -8,10 +8,11 @@ herr_t gs_set_extent(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols) {
 
 // gs_append extends dset to n+1 images and writes image n, from a frame
 // through the filter pipeline (chunk == NULL) or as an already filtered
-// chunk of size bytes. On failure the error is copied into errbuf
-// (GS_ERRBUF bytes) and the extent goes back to n images.
+// chunk of size bytes, then with flush flushes the dataset. On failure the
+// error is copied into errbuf (GS_ERRBUF bytes) and the extent goes back
+// to n images.
 herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t cols,
-                 const float *frame, const void *chunk, size_t size, char *errbuf) {
+                 const float *frame, const void *chunk, size_t size, int flush, char *errbuf) {
 	hsize_t dims[3] = {n + 1, rows, cols};
 	hsize_t start[3] = {n, 0, 0}, count[3] = {1, rows, cols};
 	herr_t err = H5Dset_extent(dset, dims);
@@ -25,6 +26,13 @@ herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t co
 			if (err < 0) gs_error_detail(errbuf); // before H5Sclose clears the stack
 			if (fs >= 0) H5Sclose(fs);
 		}
+	}
+	// In SWMR mode HDF5 holds written chunks back (to order them before
+	// the index that points to them) until a flush: flushing the dataset
+	// now writes the image, and a full disk shows here, at this image.
+	if (err >= 0 && flush) {
+		err = H5Dflush(dset);
+		if (err < 0) gs_error_detail(errbuf);
 	}
 	if (err < 0) {
 		if (errbuf[0] == 0) gs_error_detail(errbuf);
@@ -107,3 +115,59 @@ herr_t gs_dataset_dims(hid_t dset, hsize_t *dims, int max) {
 herr_t gs_close_dataset(hid_t d) { return H5Dclose(d); }
 
 long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_size(dset); }
+
+// gs_create_matrix creates /matrix: float32 [0, rows, cols], extendible
+// along images, one chunk per image, shuffled and deflated at level when
+// level > 0. It returns the dataset or -1.
+hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level) {
+	hsize_t dims[3] = {0, rows, cols}, maxd[3] = {H5S_UNLIMITED, rows, cols}, chunk[3] = {1, rows, cols};
+	hid_t space = H5Screate_simple(3, dims, maxd);
+	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	hid_t d = -1;
+	if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 3, chunk) >= 0 &&
+	    // Shuffle first: grouping the floats' bytes makes deflate far more effective.
+	    (level == 0 || (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0))) {
+		d = H5Dcreate2(file, "matrix", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	}
+	if (dcpl >= 0) H5Pclose(dcpl);
+	if (space >= 0) H5Sclose(space);
+	return d;
+}
+
+// gs_create_slot creates /checkpoint/NAME, float32 [rows, cols], with its
+// attributes images, step and crc at 0 (no checkpoint yet): everything a
+// checkpoint writes exists before SWMR writing, which creates nothing.
+herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols) {
+	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
+	if (have < 0) return -1;
+	hid_t g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (g < 0) return -1;
+	herr_t err = 0;
+	if (H5Lexists(g, name, H5P_DEFAULT) <= 0) {
+		hsize_t dims[2] = {rows, cols};
+		hid_t sp = H5Screate_simple(2, dims, NULL);
+		hid_t d = H5Dcreate2(g, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+		H5Sclose(sp);
+		if (d < 0) {
+			err = -1;
+		} else {
+			const char *attrs[3] = {"images", "step", "crc"};
+			for (int i = 0; i < 3 && err >= 0; i++) err = gs_attr_i64(d, attrs[i], 0);
+			H5Dclose(d);
+		}
+	}
+	H5Gclose(g);
+	return err;
+}
+
+// gs_memspace is the memory dataspace of one image, [1, rows, cols].
+hid_t gs_memspace(hsize_t rows, hsize_t cols) {
+	hsize_t dims[3] = {1, rows, cols};
+	return H5Screate_simple(3, dims, NULL);
+}
+
+herr_t gs_close_space(hid_t s) { return H5Sclose(s); }
+
+// gs_refresh makes a SWMR reader's dataset show what the writer has
+// published since it was opened (its extent, its chunks).
+herr_t gs_refresh(hid_t d) { return H5Drefresh(d); }

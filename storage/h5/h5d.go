@@ -35,20 +35,21 @@ func datasetDims(dset int64) ([3]int, error) {
 func closeDataset(d int64) error { return herr(C.gs_close_dataset(C.hid_t(d)), "closing /%s", Dataset) }
 
 // appendFrame writes frame as image n of dset (extending it), through
-// HDF5's filter pipeline; on failure the extent stays at n images.
-func appendFrame(dset, memspace int64, n, rows, cols int, frame []float32) error {
+// HDF5's filter pipeline, and flushes the dataset when flush (SWMR mode);
+// on failure the extent stays at n images.
+func appendFrame(dset, memspace int64, n, rows, cols int, frame []float32, flush bool) error {
 	var buf errBuf
 	rc := C.gs_append(C.hid_t(dset), C.hid_t(memspace), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
-		(*C.float)(unsafe.Pointer(&frame[0])), nil, 0, &buf[0])
+		(*C.float)(unsafe.Pointer(&frame[0])), nil, 0, cbool(flush), &buf[0])
 	return detailErr(rc, &buf, "writing image %d", n)
 }
 
 // appendChunk writes one already filtered chunk as image n of dset,
-// bypassing HDF5's filter pipeline; on failure the extent stays at n.
-func appendChunk(dset int64, n, rows, cols int, chunk []byte) error {
+// bypassing HDF5's filter pipeline, like appendFrame.
+func appendChunk(dset int64, n, rows, cols int, chunk []byte, flush bool) error {
 	var buf errBuf
 	rc := C.gs_append(C.hid_t(dset), -1, C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
-		nil, unsafe.Pointer(&chunk[0]), C.size_t(len(chunk)), &buf[0])
+		nil, unsafe.Pointer(&chunk[0]), C.size_t(len(chunk)), cbool(flush), &buf[0])
 	return detailErr(rc, &buf, "writing image %d", n)
 }
 
@@ -71,3 +72,41 @@ func read2D(file int64, path string, dst []float32) error {
 }
 
 func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset))) }
+
+// createMatrix creates /matrix for a rows×cols grid (see gs_create_matrix)
+// and returns it opened for appending.
+func createMatrix(file int64, rows, cols, level int) (int64, error) {
+	d := C.gs_create_matrix(C.hid_t(file), C.hsize_t(rows), C.hsize_t(cols), C.int(level))
+	if d < 0 {
+		return -1, hdf5Err(errHDF5, "creating /%s (chunk 1×%d×%d, deflate %d)", Dataset, rows, cols, level)
+	}
+	C.H5Dclose(d)
+	return openDataset(file, Dataset)
+}
+
+// createSlot creates checkpoint slot name when it is missing.
+func createSlot(file int64, name string, rows, cols int) error {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return herr(C.gs_create_slot(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols)), "creating checkpoint slot %s", name)
+}
+
+func memspace(rows, cols int) (int64, error) {
+	s := int64(C.gs_memspace(C.hsize_t(rows), C.hsize_t(cols)))
+	if s < 0 {
+		return -1, hdf5Err(errHDF5, "memory dataspace")
+	}
+	return s, nil
+}
+
+func closeSpace(s int64) error { return herr(C.gs_close_space(C.hid_t(s)), "closing a dataspace") }
+
+// refresh shows a SWMR reader what the writer published since.
+func refresh(dset int64) error { return herr(C.gs_refresh(C.hid_t(dset)), "refreshing /%s", Dataset) }
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

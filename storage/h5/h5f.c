@@ -8,3 +8,69 @@ herr_t gs_flush(hid_t file, char *errbuf) {
 }
 
 void gs_version(unsigned *maj, unsigned *min, unsigned *rel) { H5get_libversion(maj, min, rel); }
+
+// gs_create_file creates path in HDF5 1.10's format (superblock version 3),
+// which SWMR needs; truncate overwrites an existing file, else it must not
+// exist. On failure the error goes into errbuf (GS_ERRBUF bytes).
+hid_t gs_create_file(const char *path, int truncate, char *errbuf) {
+	errbuf[0] = 0;
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0) {
+		gs_error_detail(errbuf);
+		if (fapl >= 0) H5Pclose(fapl);
+		return -1;
+	}
+	hid_t f = H5Fcreate(path, truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+	if (f < 0) gs_error_detail(errbuf);
+	H5Pclose(fapl);
+	return f;
+}
+
+// gs_open_file opens path read-write, or read-only with swmr_read (a
+// reader of a file a SWMR writer may be writing). A writer repairs what a
+// writer killed in SWMR mode left (see below).
+hid_t gs_open_file(const char *path, int write, int swmr_read, char *errbuf) {
+	errbuf[0] = 0;
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fapl < 0) { gs_error_detail(errbuf); return -1; }
+	unsigned flags = H5F_ACC_RDONLY;
+	if (write) {
+		// As h5clear -s --increment=0 does, with the same file-access
+		// properties: clear the status flags, and set the end of allocated
+		// space past what a killed SWMR writer wrote after its last flush
+		// (else new space is allocated over it).
+		hbool_t on = 1;
+		flags = H5F_ACC_RDWR;
+		if (H5Pset(fapl, "clear_status_flags", &on) < 0 || H5Pset(fapl, "skip_eof_check", &on) < 0 ||
+		    H5Pset(fapl, "null_fsm_addr", &on) < 0) {
+			H5Eclear2(H5E_DEFAULT);
+		}
+	} else if (swmr_read) {
+		flags |= H5F_ACC_SWMR_READ;
+	}
+	hid_t f = H5Fopen(path, flags, fapl);
+	if (f < 0) {
+		gs_error_detail(errbuf);
+	} else if (write && H5Fincrement_filesize(f, 0) < 0) {
+		gs_error_detail(errbuf);
+		H5Fclose(f);
+		f = -1;
+	}
+	H5Pclose(fapl);
+	return f;
+}
+
+// gs_start_swmr switches an open file to SWMR writing: from then on
+// readers that open it with SWMR see what the flushes publish. No object
+// may be created from then on, and no attribute may be open.
+herr_t gs_start_swmr(hid_t file, char *errbuf) {
+	herr_t err = H5Fstart_swmr_write(file);
+	if (err < 0) gs_error_detail(errbuf);
+	return err;
+}
+
+herr_t gs_close_file(hid_t file) { return H5Fclose(file); }
+
+hid_t gs_open_group(hid_t loc, const char *name) { return H5Gopen2(loc, name, H5P_DEFAULT); }
+
+herr_t gs_close_group(hid_t g) { return H5Gclose(g); }

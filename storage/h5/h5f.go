@@ -5,7 +5,10 @@ package h5
 // #include "shim.h"
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 func flush(file int64) error {
 	var buf errBuf
@@ -18,3 +21,59 @@ func Version() string {
 	C.gs_version(&maj, &min, &rel)
 	return fmt.Sprintf("%d.%d.%d", maj, min, rel)
 }
+
+// createFile creates path in the HDF5 1.10 format (SWMR needs it).
+func createFile(path string, truncate bool) (int64, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var buf errBuf
+	t := 0
+	if truncate {
+		t = 1
+	}
+	f := int64(C.gs_create_file(cpath, C.int(t), &buf[0]))
+	if f < 0 {
+		return -1, detailErr(-1, &buf, "creating %s", path)
+	}
+	return f, nil
+}
+
+// openFile opens path for writing (clearing a killed SWMR writer's
+// status flags) or for reading, with SWMR when swmr.
+func openFile(path string, write, swmr bool) (int64, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var buf errBuf
+	w, s := 0, 0
+	if write {
+		w = 1
+	}
+	if swmr {
+		s = 1
+	}
+	f := int64(C.gs_open_file(cpath, C.int(w), C.int(s), &buf[0]))
+	if f < 0 {
+		return -1, detailErr(-1, &buf, "opening %s", path)
+	}
+	return f, nil
+}
+
+// startSWMR switches file to SWMR writing (see gs_start_swmr).
+func startSWMR(file int64) error {
+	var buf errBuf
+	return detailErr(C.gs_start_swmr(C.hid_t(file), &buf[0]), &buf, "starting SWMR writing")
+}
+
+func closeFile(f int64) error { return herr(C.gs_close_file(C.hid_t(f)), "closing the file") }
+
+func openGroup(loc int64, name string) (int64, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	g := int64(C.gs_open_group(C.hid_t(loc), cname))
+	if g < 0 {
+		return -1, hdf5Err(errHDF5, "opening group %s", name)
+	}
+	return g, nil
+}
+
+func closeGroup(g int64) error { return herr(C.gs_close_group(C.hid_t(g)), "closing a group") }

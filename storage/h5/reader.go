@@ -19,12 +19,21 @@ type Reader struct {
 	memspace           *hdf5.Dataspace
 }
 
-// Open opens path read-only.
+// swmrRead is H5F_ACC_SWMR_READ, which gonum does not name.
+const swmrRead = 0x0040
+
+// Open opens path read-only, with SWMR where the file's format has it: a
+// run may be writing the file (Refresh then shows its newest images), or
+// may have been killed while writing it.
 func Open(path string) (_ *Reader, err error) {
 	quiet()
-	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
+	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY|swmrRead)
 	if err != nil {
-		return nil, hdf5Err(err, "opening %s", path)
+		// A file in a format older than HDF5 1.10's has no SWMR.
+		errorDetail()
+		if hf, err = hdf5.OpenFile(path, hdf5.F_ACC_RDONLY); err != nil {
+			return nil, hdf5Err(err, "opening %s", path)
+		}
 	}
 	r := &Reader{path: path, file: hf}
 	defer func() {
@@ -50,6 +59,23 @@ func Open(path string) (_ *Reader, err error) {
 
 // Shape returns images, rows, cols.
 func (r *Reader) Shape() (images, rows, cols int) { return r.images, r.rows, r.cols }
+
+// Refresh catches up with a run writing the file in SWMR mode: the images
+// it has flushed since. It returns the number of images.
+func (r *Reader) Refresh() (int, error) {
+	quiet()
+	if err := refresh(r.dset.ID()); err != nil {
+		// A file opened without SWMR does not change under the reader.
+		errorDetail()
+		return r.images, nil
+	}
+	dims, err := datasetDims(r.dset.ID())
+	if err != nil {
+		return r.images, fmt.Errorf("%w in %s", err, r.path)
+	}
+	r.images = dims[0]
+	return r.images, nil
+}
 
 // ReadFrame reads image i into dst (rows·cols floats).
 func (r *Reader) ReadFrame(i int, dst []float32) error {

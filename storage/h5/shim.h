@@ -22,15 +22,21 @@ herr_t gs_attr_read_f32(hid_t loc, const char *name, float *dst);
 int gs_attr_count(hid_t loc);
 int gs_attr_info(hid_t loc, int idx, char *name, size_t n);
 herr_t gs_attr_delete(hid_t loc, const char *name);
+htri_t gs_attr_exists(hid_t loc, const char *name);
 
 // h5d.c
 herr_t gs_set_extent(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols);
 herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t cols,
-                 const float *frame, const void *chunk, size_t size, char *errbuf);
+                 const float *frame, const void *chunk, size_t size, int flush, char *errbuf);
 herr_t gs_checkpoint(hid_t file, const char *name, hsize_t rows, hsize_t cols, const float *u);
 herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, float *dst);
 herr_t gs_read_2d(hid_t file, const char *path, float *dst);
 hid_t gs_open_dataset(hid_t file, const char *name);
+hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level);
+herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols);
+hid_t gs_memspace(hsize_t rows, hsize_t cols);
+herr_t gs_close_space(hid_t s);
+herr_t gs_refresh(hid_t d);
 herr_t gs_dataset_dims(hid_t dset, hsize_t *dims, int max);
 herr_t gs_close_dataset(hid_t d);
 long long gs_storage_size(hid_t dset);
@@ -41,6 +47,12 @@ void gs_error_detail(char *buf);
 void gs_error_clear(void);
 
 // h5f.c
+hid_t gs_create_file(const char *path, int truncate, char *errbuf);
+hid_t gs_open_file(const char *path, int write, int swmr_read, char *errbuf);
+herr_t gs_start_swmr(hid_t file, char *errbuf);
+herr_t gs_close_file(hid_t file);
+hid_t gs_open_group(hid_t loc, const char *name);
+herr_t gs_close_group(hid_t g);
 herr_t gs_flush(hid_t file, char *errbuf);
 void gs_version(unsigned *maj, unsigned *min, unsigned *rel);
 

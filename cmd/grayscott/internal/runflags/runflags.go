@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -37,6 +38,9 @@ const (
 	DefaultBufferLen     = 1
 	DefaultReadbackSlots = 2
 	DefaultWorkGroup     = "16x16"
+	// DefaultPublishEvery must equal pipeline.DefaultPublishEvery (a test
+	// in the command checks it).
+	DefaultPublishEvery = time.Second
 	// MaxInvocations is the work-group size every GL 4.3 device supports.
 	MaxInvocations = 1024
 )
@@ -61,6 +65,9 @@ type Flags struct {
 	ReadbackSlots   int
 	FlushEvery      int
 	CompressWorkers int
+	// PublishEvery is how often readers of the running file see its new
+	// images (SWMR); 0 only at flushes and at the end.
+	PublishEvery time.Duration
 	// Tuning is the file of grayscott bench's measurements that --kernel
 	// and --workgroup auto read; "" when none is to be read.
 	Tuning string
@@ -160,6 +167,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	fs.IntVar(&f.BufferLen, "storage-buffer-len", DefaultBufferLen, "images queued between GPU and writer; 0 writes synchronously")
 	fs.IntVar(&f.ReadbackSlots, "readback-slots", DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
 	fs.IntVar(&f.FlushEvery, "flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
+	fs.DurationVar(&f.PublishEvery, "publish-every", DefaultPublishEvery, "show new images to readers of the running file (h5py swmr=True, info, render --follow) this often; 0 = only at flushes")
 	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
 	fs.StringVar(&f.Engine, "engine", "auto", "simulation engine: gpu (OpenGL compute shaders), cpu (vectorized, multi-core), or auto: the GPU when EGL finds a hardware one, else the CPU")
 	fs.IntVar(&f.Threads, "threads", 0, "threads of the CPU engine (0 = one per core)")
@@ -222,6 +230,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		if c.v < c.min {
 			return nil, Usagef("--%s %d: must be at least %d", c.flag, c.v, c.min)
 		}
+	}
+	if f.PublishEvery < 0 {
+		return nil, Usagef("--publish-every %v: must be at least 0", f.PublishEvery)
 	}
 	if f.StepsPerDraw < 0 {
 		return nil, Usagef("--steps-per-draw %d: must be at least 0", f.StepsPerDraw)
