@@ -31,6 +31,12 @@ for prog in "$out/bin/grayscott" "$out/bin/gpu.test"; do
 done | sort -u | while read -r lib; do
   cp -L "$lib" "$out/lib/"
 done
+# The rest of glibc and libgcc_s: the host's GPU driver links them, and under
+# the bundled loader they must come from the same glibc as libc.so.6.
+libdir=$(dirname "$(ldd "$out/bin/grayscott" | awk '/libc.so.6/ {print $3}')")
+for lib in libdl.so.2 libpthread.so.0 librt.so.1 libutil.so.1 libgcc_s.so.1; do
+  [ -e "$libdir/$lib" ] && cp -L "$libdir/$lib" "$out/lib/"
+done
 loader=$(basename "$(ldd "$out/bin/grayscott" | awk '/ld-linux/ {print $1}')")
 
 cat > "$out/run" <<RUN
@@ -43,6 +49,12 @@ for d in /usr/local/nvidia/share/glvnd/egl_vendor.d /usr/local/share/glvnd/egl_v
   [ -d "\$d" ] && dirs="\$dirs:\$d"
 done
 export __EGL_VENDOR_LIBRARY_DIRS="\${__EGL_VENDOR_LIBRARY_DIRS:-\$dirs}"
+# Where container images put the driver's libraries (after the bundle's own).
+for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+  [ -d "\$d" ] && LD_LIBRARY_PATH="\${LD_LIBRARY_PATH:+\$LD_LIBRARY_PATH:}\$d"
+done
+# Tests that start themselves again (gpu.test) do it through this script.
+export GRAYSCOTT_BUNDLE_RUN="\$here/run"
 prog=\$(readlink -f "\$1")
 shift
 if [ -n "\${GRAYSCOTT_SYSTEM_LIBC:-}" ]; then

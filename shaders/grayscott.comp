@@ -4,8 +4,9 @@
 // neighbours it needs in registers, so each field value is loaded about
 // once per invocation instead of up to nine times. The host prepends
 // "#version 430 core" and the defines WG_X, WG_Y (work-group size, in
-// invocations), CELLS_X, CELLS_Y and BOUNDARY (0 zero, 1 periodic, 2
-// neumann); field.glsl says how the fields are laid out.
+// invocations), CELLS_X, CELLS_Y, HOIST (1: load every row first; 0: roll
+// down, for comparisons) and BOUNDARY (0 zero, 1 periodic, 2 neumann);
+// field.glsl says how the fields are laid out.
 //
 // The arithmetic is sim.Reference's, in its order, and precise (no fused
 // multiply-add, no reordering), so every device gives the reference's
@@ -38,6 +39,31 @@ void main() {
     if (c0 >= cols || r0 >= rows) {
         return;
     }
+#if HOIST
+    // Every row the block reads, loaded before any is used: CELLS_Y + 2
+    // independent loads per invocation in flight at once, which a GPU's
+    // memory needs to reach its bandwidth (rolling down one row at a time
+    // leaves one). Rows past the grid are clamped to the halo row.
+    vec2 w[CELLS_Y + 2][CELLS_X + 2];
+    for (int y = 0; y < CELLS_Y + 2; y++) {
+        int i = at(min(r0 - 1 + y, rows), c0 - 1);
+        for (int k = 0; k < CELLS_X + 2; k++) {
+            w[y][k] = f_in[i + k];
+        }
+    }
+    for (int y = 0; y < CELLS_Y; y++) {
+        int r = r0 + y;
+        if (r >= rows) {
+            break;
+        }
+        for (int x = 0; x < CELLS_X; x++) {
+            if (c0 + x < cols) {
+                put(r, c0 + x, react(w[y + 1][x + 1], w[y][x], w[y][x + 1], w[y][x + 2], w[y + 1][x], w[y + 1][x + 2],
+                                     w[y + 2][x], w[y + 2][x + 1], w[y + 2][x + 2]));
+            }
+        }
+    }
+#else
     // Three rows of CELLS_X + 2 cells, rolling down: above, the cells', below.
     vec2 a[CELLS_X + 2], b[CELLS_X + 2], d[CELLS_X + 2];
     int i = at(r0 - 1, c0 - 1);
@@ -66,4 +92,5 @@ void main() {
             b[k] = d[k];
         }
     }
+#endif
 }

@@ -89,7 +89,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	bufferLens := fs.String("buffer-lens", "0,1,2,4", "storage buffer lengths for the end-to-end runs (0 = synchronous)")
 	compression := fs.String("compression", "0,1,6", "compression levels for the storage stage (the first also for end to end)")
 	flushes := fs.String("flush-every", "1,0", "flush policies for storage and disk (the first also for end to end): 1 every image, 0 only at the end")
-	workgroups := fs.String("workgroups", "16x16,8x8,32x8", "work-group sizes for the compute stage")
+	workgroups := fs.String("workgroups", "16x16,32x8,64x4,256x1", "work-group sizes for the compute stage")
 	kernels := fs.String("kernels", strings.Join(gpu.Kernels, ","), "step kernels for the compute stage")
 	images := fs.Int("images", 20, "images per storage, readback and end-to-end measurement")
 	steps := fs.IntP("nbextrastep", "e", 34, "steps per image")
