@@ -249,3 +249,42 @@ func BenchmarkWriteFrame(b *testing.B) {
 		}
 	}
 }
+
+// TestFilesAreNotInherited: a process started while a file is open (for
+// writing or reading) does not inherit its descriptor, and so not its
+// lock: a sweep starts runs while it reads other points' files.
+func TestFilesAreNotInherited(t *testing.T) {
+	dir := t.TempDir()
+	p := sim.Defaults()
+	p.Rows, p.Cols = 4, 4
+	create := func(path string) *File {
+		f, err := Create(path, p, nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.WriteFrame(make([]float32, 16)); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	read, written := filepath.Join(dir, "read.h5"), filepath.Join(dir, "written.h5")
+	if err := create(read).Close(true, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f := create(written)
+	defer f.Close(true, "")
+	out, err := exec.Command("sh", "-c", "ls -l /proc/$$/fd").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{read, written} {
+		if strings.Contains(string(out), path) {
+			t.Errorf("a child process holds %s:\n%s", path, out)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 // Files: flushing, the library's version.
 #include "shim.h"
 
+#include <fcntl.h>
+
 herr_t gs_flush(hid_t file, char *errbuf) {
 	herr_t err = H5Fflush(file, H5F_SCOPE_GLOBAL);
 	if (err < 0) gs_error_detail(errbuf);
@@ -70,6 +72,20 @@ herr_t gs_start_swmr(hid_t file, char *errbuf) {
 }
 
 herr_t gs_close_file(hid_t file) { return H5Fclose(file); }
+
+// gs_cloexec marks the file's descriptor close-on-exec: HDF5 opens it
+// without, and a child process started meanwhile (a sweep's runs, ffmpeg)
+// would inherit it and with it the file's lock.
+int gs_cloexec(hid_t file) {
+	void *handle = NULL;
+	if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == NULL) {
+		H5Eclear2(H5E_DEFAULT);
+		return -1;
+	}
+	int fd = *(int *)handle;
+	int flags = fcntl(fd, F_GETFD);
+	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
 
 hid_t gs_open_group(hid_t loc, const char *name) { return H5Gopen2(loc, name, H5P_DEFAULT); }
 

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"syscall"
 	"unsafe"
 )
 
@@ -31,7 +32,10 @@ func createFile(path string, truncate bool) (int64, error) {
 	if truncate {
 		t = 1
 	}
+	syscall.ForkLock.RLock()
 	f := int64(C.gs_create_file(cpath, C.int(t), &buf[0]))
+	noInherit(f)
+	syscall.ForkLock.RUnlock()
 	if f < 0 {
 		return -1, detailErr(-1, &buf, "creating %s", path)
 	}
@@ -51,7 +55,10 @@ func openFile(path string, write, swmr bool) (int64, error) {
 	if swmr {
 		s = 1
 	}
+	syscall.ForkLock.RLock()
 	f := int64(C.gs_open_file(cpath, C.int(w), C.int(s), &buf[0]))
+	noInherit(f)
+	syscall.ForkLock.RUnlock()
 	if f < 0 {
 		return -1, detailErr(-1, &buf, "opening %s", path)
 	}
@@ -62,6 +69,17 @@ func openFile(path string, write, swmr bool) (int64, error) {
 func startSWMR(file int64) error {
 	var buf errBuf
 	return detailErr(C.gs_start_swmr(C.hid_t(file), &buf[0]), &buf, "starting SWMR writing")
+}
+
+// noInherit keeps an open file from processes started later: HDF5 opens
+// it without close-on-exec, so a child would hold its lock (a sweep's run
+// could then not open the file of another). Call it under
+// syscall.ForkLock's read lock, with the open, so that no fork falls
+// between the two.
+func noInherit(f int64) {
+	if f >= 0 {
+		C.gs_cloexec(C.hid_t(f))
+	}
 }
 
 func closeFile(f int64) error { return herr(C.gs_close_file(C.hid_t(f)), "closing the file") }

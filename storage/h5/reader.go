@@ -2,6 +2,7 @@ package h5
 
 import (
 	"fmt"
+	"syscall"
 
 	"gonum.org/v1/hdf5"
 
@@ -27,13 +28,19 @@ const swmrRead = 0x0040
 // may have been killed while writing it.
 func Open(path string) (_ *Reader, err error) {
 	quiet()
+	syscall.ForkLock.RLock()
 	hf, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY|swmrRead)
 	if err != nil {
 		// A file in a format older than HDF5 1.10's has no SWMR.
 		errorDetail()
-		if hf, err = hdf5.OpenFile(path, hdf5.F_ACC_RDONLY); err != nil {
-			return nil, hdf5Err(err, "opening %s", path)
-		}
+		hf, err = hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
+	}
+	if err == nil {
+		noInherit(hf.ID())
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return nil, hdf5Err(err, "opening %s", path)
 	}
 	r := &Reader{path: path, file: hf}
 	defer func() {
