@@ -6,7 +6,7 @@ RUNARGS ?= -r 512 -c 512 -n 100 -e 34 -o output.h5 --force
 # Mesa's on-disk shader cache once reported a broken shader as compiled.
 export MESA_SHADER_CACHE_DISABLE = true
 
-.PHONY: all deps test-deps build build-headless bundle gpu-check gpu-check-dry run test fuzz bench clean
+.PHONY: all deps test-deps build build-headless bundle gpu-check gpu-check-dry run test fuzz bench clean test-paraview
 
 all: build
 
@@ -64,6 +64,9 @@ fuzz:
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./...
+
+test-paraview:
+	scripts/test-paraview.sh
 
 clean:
 	rm -rf bin bundle gpu-check output.h5 output.xmf output-last.png
