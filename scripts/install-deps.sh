@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages grayscott needs, only when some are
 # missing (apt-get is not run otherwise). Idempotent.
 #   scripts/install-deps.sh               what building and running need
-#   scripts/install-deps.sh --test        and what the tests use (h5py, ffmpeg)
+#   scripts/install-deps.sh --test        and what the tests use (h5py, ffmpeg, Slurm)
 #   scripts/install-deps.sh --check [--test]  list what is missing, exit 1 if anything
 set -euo pipefail
 
@@ -21,6 +21,7 @@ for arg in "$@"; do
       python3-h5py          # tests read the files back with h5py
       ffmpeg                # render's MP4 output
       xvfb xauth            # a virtual X display for the window tests
+      slurm-wlm slurm-client munge  # a one-node Slurm cluster for the sweep tests (scripts/slurm-dev.sh)
     ) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	grayscott run [flags]            simulate and write an HDF5 file
+//	grayscott sweep DIR [flags]      one run per point of a parameter sweep
 //	grayscott bench [flags]          measure each stage against its limit
 //	grayscott render FILE.h5 -o OUT  images to PNG, GIF or MP4
 //	grayscott info FILE.h5           describe a file
@@ -46,6 +47,7 @@ compute shaders, headless through EGL) and streams V to an HDF5 file.
 Usage:
   grayscott run [flags]               simulate and write the images (grayscott run --help)
   grayscott bench [flags]             measure every stage and its hardware limit (grayscott bench --help)
+  grayscott sweep DIR [flags]         one run per point of a parameter sweep, locally or on Slurm (grayscott sweep --help)
   grayscott render FILE.h5 -o OUT     images to PNG files, a GIF or an MP4 (grayscott render --help)
   grayscott info FILE.h5 [--json]     parameters, shape, state and provenance of a file
   grayscott xdmf FILE.h5              write FILE.xmf so that ParaView opens the time series
@@ -76,6 +78,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = devicesCommand(args[1:], stdout)
 	case "xdmf":
 		err = xdmfCommand(args[1:], stdout, stderr)
+	case "sweep":
+		err = sweepCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "grayscott", Version())
 	case "help", "-h", "--help":
@@ -86,7 +90,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprint(stdout, topUsage)
 	default:
-		err = usagef("unknown command %q (want run, bench, render, info, xdmf, devices, version or help)", args[0])
+		err = usagef("unknown command %q (want run, sweep, bench, render, info, xdmf, devices, version or help)", args[0])
 	}
 	return report(err, stderr)
 }

@@ -19,6 +19,13 @@ import (
 // counted in this run) fail with EIO as a failing disk would: the test
 // seam is set here, in test code; the shipped binary reads no such thing.
 func TestMain(m *testing.M) {
+	if os.Getenv("GRAYSCOTT_BE_MAIN") == "1" {
+		// A child of the test: the parent's cache folder is in the environment.
+		if k, err := strconv.Atoi(os.Getenv("GRAYSCOTT_FAIL_WRITE_AT")); err == nil && k >= 0 {
+			testSinkHook = func(s storage.Sink) storage.Sink { return &faultFile{File: s.(*h5.File), failAt: k} }
+		}
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	// Hermetic: no tuning from the user's own grayscott bench runs (the
 	// default --tuning is in the user's cache folder).
 	cache, err := os.MkdirTemp("", "grayscott-test-cache-")
@@ -26,14 +33,6 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("XDG_CACHE_HOME", cache)
-	if os.Getenv("GRAYSCOTT_BE_MAIN") == "1" {
-		if k, err := strconv.Atoi(os.Getenv("GRAYSCOTT_FAIL_WRITE_AT")); err == nil && k >= 0 {
-			testSinkHook = func(s storage.Sink) storage.Sink { return &faultFile{File: s.(*h5.File), failAt: k} }
-		}
-		code := Main(os.Args[1:], os.Stdout, os.Stderr)
-		os.RemoveAll(cache)
-		os.Exit(code)
-	}
 	code := m.Run()
 	os.RemoveAll(cache)
 	os.Exit(code)

@@ -165,7 +165,7 @@ func stopAfterFlush(w *watchedRun, sig os.Signal, k int, rng *rand.Rand) (time.D
 }
 
 // waitExit waits for cmd with a deadline and returns its exit status.
-func waitExit(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) int {
+func waitExit(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer) int {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -184,7 +184,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) int {
 		return 0
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		t.Fatalf("the run did not end within 60 s; stderr:\n%s", stderr)
+		t.Fatalf("the run did not end within 60 s; stderr:\n%s", stderr.String())
 		return -1
 	}
 }

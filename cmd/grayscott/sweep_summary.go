@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+
+	"grayscott/cmd/grayscott/internal/sweep"
+	"grayscott/colormap"
+	"grayscott/storage/h5"
+)
+
+// lastImage reads the last image of a point's file.
+func lastImage(path string) (v []float32, rows, cols, images int, err error) {
+	r, err := h5.Open(path)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	defer r.Close()
+	images, rows, cols = r.Shape()
+	if images == 0 {
+		return nil, rows, cols, 0, fmt.Errorf("%s holds no image", path)
+	}
+	v = make([]float32, rows*cols)
+	if err := r.ReadFrame(images-1, v); err != nil {
+		return nil, 0, 0, 0, err
+	}
+	return v, rows, cols, images, nil
+}
+
+// writeSweepSummary writes summary.csv (a line per point: its parameters,
+// state and statistics of V in its last image) and mosaic.png, both
+// atomically.
+func writeSweepSummary(dir string, m *sweep.Manifest) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := []string{"index"}
+	for _, a := range m.Axes {
+		header = append(header, a.Flag)
+	}
+	w.Write(append(header, "file", "state", "images", "v_min", "v_max", "v_mean", "v_fraction_above_0.1"))
+	last := make([][]float32, len(m.Points))
+	rows, cols := 0, 0
+	for i, p := range m.Points {
+		state, _ := pointState(dir, m, i)
+		rec := append([]string{strconv.Itoa(i)}, p.Values...)
+		rec = append(rec, p.File, state)
+		v, r, c, n, err := lastImage(filepath.Join(dir, p.File))
+		if err != nil {
+			w.Write(append(rec, "0", "", "", "", ""))
+			continue
+		}
+		last[i], rows, cols = v, r, c
+		lo, hi, sum, above := v[0], v[0], 0.0, 0
+		for _, x := range v {
+			lo, hi = min(lo, x), max(hi, x)
+			sum += float64(x)
+			if x > 0.1 {
+				above++
+			}
+		}
+		f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+		w.Write(append(rec, strconv.Itoa(n), f(float64(lo)), f(float64(hi)), f(sum/float64(len(v))), f(float64(above)/float64(len(v)))))
+	}
+	w.Flush()
+	if err := sweep.WriteAtomic(filepath.Join(dir, "summary.csv"), buf.Bytes()); err != nil {
+		return err
+	}
+	if rows == 0 {
+		return fmt.Errorf("no point has an image to put in the mosaic")
+	}
+	img, err := drawMosaic(m, last, rows, cols)
+	if err != nil {
+		return err
+	}
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, img); err != nil {
+		return err
+	}
+	return sweep.WriteAtomic(filepath.Join(dir, "mosaic.png"), pngBuf.Bytes())
+}
+
+// mosaicGeometry places the tiles of a mosaic: one column per value of
+// the last axis, one row per combination of the others (one row when there
+// is one axis); each image scaled (nearest cell) to fit mosaicTile pixels.
+type mosaicGeometry struct {
+	rows, cols    int // tiles
+	tileW, tileH  int // pixels
+	left, top     int // margins holding the labels
+	width, height int
+}
+
+const (
+	mosaicTile = 128
+	mosaicGap  = 6
+	glyphW     = 7 // basicfont.Face7x13
+	lineH      = 15
+)
+
+func newMosaicGeometry(m *sweep.Manifest, gridRows, gridCols int) mosaicGeometry {
+	g := mosaicGeometry{cols: len(m.Axes[len(m.Axes)-1].Values)}
+	g.rows = len(m.Points) / g.cols
+	scale := float64(mosaicTile) / float64(max(gridRows, gridCols))
+	g.tileW, g.tileH = max(1, int(float64(gridCols)*scale)), max(1, int(float64(gridRows)*scale))
+	longest := 0
+	for r := range g.rows {
+		longest = max(longest, len(mosaicRowLabel(m, r)))
+	}
+	g.left = longest*glyphW + 2*mosaicGap
+	g.top = 2*lineH + mosaicGap
+	g.width = g.left + g.cols*(g.tileW+mosaicGap)
+	g.height = g.top + g.rows*(g.tileH+mosaicGap)
+	return g
+}
+
+// tileAt returns the top-left pixel of point i's tile.
+func (g mosaicGeometry) tileAt(i int) (x, y int) {
+	return g.left + (i%g.cols)*(g.tileW+mosaicGap), g.top + (i/g.cols)*(g.tileH+mosaicGap)
+}
+
+// cellAt returns the grid cell that the tile's pixel (px, py) shows.
+func (g mosaicGeometry) cellAt(px, py, gridRows, gridCols int) (row, col int) {
+	return min(gridRows-1, py*gridRows/g.tileH), min(gridCols-1, px*gridCols/g.tileW)
+}
+
+func mosaicRowLabel(m *sweep.Manifest, r int) string {
+	if len(m.Axes) == 1 {
+		return ""
+	}
+	cols := len(m.Axes[len(m.Axes)-1].Values)
+	p := m.Points[r*cols]
+	var parts []string
+	for j, a := range m.Axes[:len(m.Axes)-1] {
+		parts = append(parts, a.Flag+" "+p.Values[j])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mosaicRange is the value range every tile shares: 0 to the largest V.
+func mosaicRange(last [][]float32) (lo, hi float32) {
+	for _, v := range last {
+		for _, x := range v {
+			hi = max(hi, x)
+		}
+	}
+	if hi <= 0 {
+		hi = 1
+	}
+	return 0, hi
+}
+
+func drawMosaic(m *sweep.Manifest, last [][]float32, gridRows, gridCols int) (*image.RGBA, error) {
+	cmap, err := colormap.Lookup(colormap.Default)
+	if err != nil {
+		return nil, err
+	}
+	g := newMosaicGeometry(m, gridRows, gridCols)
+	img := image.NewRGBA(image.Rect(0, 0, g.width, g.height))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	lo, hi := mosaicRange(last)
+	table := cmap.Table()
+	for i, v := range last {
+		x0, y0 := g.tileAt(i)
+		if v == nil { // no image: a grey tile
+			draw.Draw(img, image.Rect(x0, y0, x0+g.tileW, y0+g.tileH), image.NewUniform(color.Gray{Y: 200}), image.Point{}, draw.Src)
+			continue
+		}
+		for py := range g.tileH {
+			for px := range g.tileW {
+				r, c := g.cellAt(px, py, gridRows, gridCols)
+				rgb := table[colormap.Index(v[r*gridCols+c], lo, hi)]
+				img.SetRGBA(x0+px, y0+py, color.RGBA{rgb[0], rgb[1], rgb[2], 255})
+			}
+		}
+	}
+	text := func(x, y int, s string) {
+		d := font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
+		d.DrawString(s)
+	}
+	lastAxis := m.Axes[len(m.Axes)-1]
+	title := "columns: " + lastAxis.Flag
+	if len(m.Axes) > 1 {
+		var names []string
+		for _, a := range m.Axes[:len(m.Axes)-1] {
+			names = append(names, a.Flag)
+		}
+		title = "rows: " + strings.Join(names, ", ") + "; " + title
+	}
+	text(mosaicGap, lineH-3, fmt.Sprintf("%s; V from %.3g to %.3g", title, lo, hi))
+	for c, val := range lastAxis.Values {
+		x, _ := g.tileAt(c)
+		text(x+max(0, (g.tileW-len(val)*glyphW)/2), 2*lineH-3, val)
+	}
+	for r := range g.rows {
+		_, y := g.tileAt(r * g.cols)
+		text(mosaicGap, y+g.tileH/2+4, mosaicRowLabel(m, r))
+	}
+	return img, nil
+}
