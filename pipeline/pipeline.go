@@ -88,6 +88,8 @@ type Pipeline struct {
 	pendingU    []bool // per pending readback, oldest first: queued with U
 	// lastCheckpointed says the image delivered last carried a checkpoint.
 	lastCheckpointed bool
+	// feed and kill are the rates in force (SetRates, a resumed checkpoint).
+	feed, kill float32
 
 	err        error  // the first error of Advance or Drain
 	stopReason string // why the run stopped early, for the file
@@ -161,13 +163,26 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Pipeline{src: src, cfg: cfg, writer: w}
+	pl := &Pipeline{src: src, cfg: cfg, writer: w, feed: p.Feed, kill: p.Kill}
 	if ck != nil {
 		if err := src.SetState(ck.State, ck.Step); err != nil {
 			w.Close(false, err.Error())
 			return nil, err
 		}
 		pl.first, pl.startStep = ck.Images, ck.Step
+		// A window changed the rates before this checkpoint: go on with them.
+		if ck.Feed != p.Feed || ck.Kill != p.Kill {
+			rs, ok := src.(RateSetter)
+			err := fmt.Errorf("pipeline: %s's checkpoint was taken with F %g and k %g, and this engine cannot change its rates", cfg.Output, ck.Feed, ck.Kill)
+			if ok {
+				err = rs.SetRates(ck.Feed, ck.Kill)
+			}
+			if err != nil {
+				w.Close(false, err.Error())
+				return nil, err
+			}
+			pl.feed, pl.kill = ck.Feed, ck.Kill
+		}
 	}
 	pl.next, pl.queued = pl.first, pl.first
 	pl.start = time.Now()
@@ -329,6 +344,45 @@ func (pl *Pipeline) deliver(ctx context.Context, last bool) error {
 	}
 	if pl.cfg.OnImage != nil {
 		pl.cfg.OnImage(pl.next)
+	}
+	return nil
+}
+
+// SetRates delivers the readbacks in flight, then changes the engine's F
+// and k for the steps from now on (a window's preset); the file's
+// checkpoints from then on record them, so that a resumed run continues
+// with them. The source must be a RateSetter. Call it from the goroutine
+// that advances the pipeline.
+func (pl *Pipeline) SetRates(feed, kill float32) error {
+	rs, ok := pl.src.(RateSetter)
+	if !ok {
+		return fmt.Errorf("pipeline: this engine cannot change its rates")
+	}
+	if err := pl.Drain(); err != nil {
+		return err
+	}
+	if err := rs.SetRates(feed, kill); err != nil {
+		return err // rejected rates: nothing changed
+	}
+	pl.feed, pl.kill = feed, kill
+	if err := pl.writer.SendRates(feed, kill); err != nil {
+		return pl.fail(err)
+	}
+	return nil
+}
+
+// Rates returns the F and k in force: the parameters', a resumed
+// checkpoint's, or the last SetRates'.
+func (pl *Pipeline) Rates() (feed, kill float32) { return pl.feed, pl.kill }
+
+// Record writes attributes to the file in order with the images, flushed
+// at once, so that a crash keeps them (a window's changes as they happen).
+// An attribute the file did not have when the run began is written when
+// the file closes (SWMR creates nothing). Call it from the goroutine that
+// advances the pipeline.
+func (pl *Pipeline) Record(attrs ...storage.Attr) error {
+	if err := pl.writer.SendAttrs(attrs...); err != nil {
+		return pl.fail(err)
 	}
 	return nil
 }

@@ -88,6 +88,13 @@ func (s *refSource) CompleteReadback(v, u []float32) (int64, error) {
 	return sl.step, nil
 }
 
+// SetRates changes F and k for the steps from now on.
+func (s *refSource) SetRates(feed, kill float32) error {
+	s.p.Feed, s.p.Kill = feed, kill
+	s.ref = sim.NewReference(s.p, s.ref.State())
+	return nil
+}
+
 func (s *refSource) SetState(st *sim.State, step int64) error {
 	if s.pending.Load() > 0 {
 		return errors.New("ref: SetState with readbacks pending")

@@ -33,6 +33,13 @@ type Source interface {
 	SetState(st *sim.State, step int64) error
 }
 
+// RateSetter is a Source whose feed and kill rates can change during a run
+// (Pipeline.SetRates; resuming a file whose checkpoint has other rates).
+type RateSetter interface {
+	// SetRates changes F and k for the steps queued from now on.
+	SetRates(feed, kill float32) error
+}
+
 // ReadbackWaiter is a Source that reports how long it waited for readbacks
 // (the part of the transfers that did not overlap other work).
 type ReadbackWaiter interface {

@@ -61,6 +61,13 @@ type Checkpointer interface {
 	WriteCheckpoint(u, v []float32, step int64) error
 }
 
+// RateTracker is a Sink whose checkpoints record the feed and kill rates in
+// force (Writer.SendRates): TrackRates runs on the writer's goroutine, in
+// order with the images.
+type RateTracker interface {
+	TrackRates(feed, kill float32)
+}
+
 // AttrSetter is a Sink that records attributes (the Writer's final
 // attributes go through it).
 type AttrSetter interface {

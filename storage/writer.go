@@ -11,13 +11,18 @@ import (
 
 // item is one queued image, with U when it carries a checkpoint. A
 // checkpoint-only item carries the state of the image stored last, which
-// is not stored again.
+// is not stored again. A record (attrs or rates, no frame) changes the
+// file between two images.
 type item struct {
 	frame          []float32
 	u              []float32
 	step           int64
 	checkpointOnly bool
+	attrs          []Attr
+	rates          *[2]float32
 }
+
+func (it item) record() bool { return it.frame == nil }
 
 // WriterOptions shape a Writer.
 type WriterOptions struct {
@@ -247,8 +252,25 @@ func (w *Writer) SendCheckpoint(v, u []float32, step int64) error {
 	return w.send(item{frame: v, u: u, step: step, checkpointOnly: true})
 }
 
+// SendAttrs queues attributes to record in the file, in order with the
+// images, and flushed at once (a window's changes, as they happen). Call
+// it from the producer's goroutine. The sink must be an AttrSetter.
+func (w *Writer) SendAttrs(attrs ...Attr) error {
+	return w.send(item{attrs: attrs})
+}
+
+// SendRates tells the sink (a RateTracker) the feed and kill rates in force
+// for the images sent from now on, so that their checkpoints record them.
+// Call it from the producer's goroutine.
+func (w *Writer) SendRates(feed, kill float32) error {
+	return w.send(item{rates: &[2]float32{feed, kill}})
+}
+
 // recycle returns an item's frames to their pools.
 func (w *Writer) recycle(it item) {
+	if it.record() {
+		return
+	}
 	w.pool.Put(it.frame)
 	if it.u != nil {
 		w.statePool.Put(it.u)
@@ -302,6 +324,10 @@ func (w *Writer) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
 // store writes one image to the sink, then its checkpoint and flushes on
 // schedule; errors become sticky. It runs on the goroutine that owns the sink.
 func (w *Writer) store(it item) {
+	if it.record() {
+		w.storeRecord(it)
+		return
+	}
 	if it.checkpointOnly {
 		w.storeCheckpoint(it)
 		return
@@ -313,6 +339,28 @@ func (w *Writer) store(it item) {
 		err = w.stored(it)
 	}
 	w.stats.WriteTime += time.Since(start)
+	if err != nil {
+		w.fail(err)
+	}
+}
+
+// storeRecord applies a record: attributes are written and flushed (a
+// crash keeps them), rates go to the sink for the checkpoints that follow.
+func (w *Writer) storeRecord(it item) {
+	var err error
+	if it.rates != nil {
+		if rt, ok := w.sink.(RateTracker); ok {
+			rt.TrackRates(it.rates[0], it.rates[1])
+		}
+	}
+	if len(it.attrs) > 0 {
+		as, ok := w.sink.(AttrSetter)
+		if !ok {
+			err = fmt.Errorf("storage: the sink records no attributes (%s)", it.attrs[0].Name)
+		} else if err = as.SetAttrs(it.attrs...); err == nil {
+			err = w.flush()
+		}
+	}
 	if err != nil {
 		w.fail(err)
 	}
@@ -427,7 +475,7 @@ func (w *Writer) drainEncoded(cs ChunkSink) {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				if !j.checkpointOnly && w.Err() == nil {
+				if !j.checkpointOnly && !j.record() && w.Err() == nil {
 					j.chunk, j.err = j.enc.Encode(j.frame)
 				}
 				j.done <- struct{}{}
@@ -456,7 +504,9 @@ func (w *Writer) drainEncoded(cs ChunkSink) {
 		}
 		<-j.done
 		if w.Err() == nil {
-			if j.checkpointOnly {
+			if j.record() {
+				w.storeRecord(j.item)
+			} else if j.checkpointOnly {
 				w.storeCheckpoint(j.item)
 			} else {
 				w.storeChunk(cs, j)

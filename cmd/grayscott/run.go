@@ -41,6 +41,7 @@ type runConfig struct {
 	stepsPerDraw   int
 	screenshot     string
 	preset         string
+	interactions   string // a resumed file's interactive_changes
 }
 
 // errWindowClosed is the stop reason when the user closes the preview
@@ -147,6 +148,7 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	flushEvery, ferr := r.Int("flush_every")
 	fileKernel, kerr := r.String("kernel")
 	fileWG, wgerr := r.String("workgroup")
+	cfg.interactions, _ = r.String("interactive_changes")
 	r.Close()
 	if perr != nil || lerr != nil {
 		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, lerr))
@@ -303,6 +305,11 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	if cfg.preset != "" {
 		pc.Attrs = append(pc.Attrs, storage.Attr{Name: "preset", Value: cfg.preset})
 	}
+	if cfg.window && !pc.Resume {
+		// Created now, so that the window can record its changes while the
+		// file is in SWMR mode (which creates nothing).
+		pc.Attrs = append(pc.Attrs, storage.Attr{Name: "interactive_changes", Value: ""})
+	}
 	pc.DropAttrs = drop
 	pc.OnImage = prog.image
 	// A line per flush at -v: what a crash can no longer lose.
@@ -314,6 +321,9 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	}
 	if pc.Resume {
 		log.Info("resuming", "file", pc.Output, "from_image", pl.FirstImage(), "step", pl.StartStep(), "images", p.Images)
+		if f, k := pl.Rates(); f != p.Feed || k != p.Kill {
+			log.Info("continuing with the rates in force at the checkpoint (changed in the window)", "feedrate", f, "killrate", k)
+		}
 	}
 	log.Debug("engine", "engine", info)
 	prog.start(pl, p.StepsPerImage)

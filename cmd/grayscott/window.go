@@ -30,6 +30,7 @@ type windowViewer struct {
 	adaptive     bool
 	preset       int // index into sim.Presets, -1 for the flags' F and k
 	interactions []string
+	pl           *pipeline.Pipeline
 
 	titleAt    time.Time
 	titleSteps int64
@@ -57,7 +58,10 @@ func openViewer(cfg *runConfig, log *slog.Logger) (viewer, *gpu.Context, error) 
 func (v *windowViewer) close() { v.win.Close() }
 
 func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, e engine) (stop, err error) {
-	v.eng = e
+	v.eng, v.pl = e, pl
+	if v.cfg.interactions != "" { // a resumed file's log goes on
+		v.interactions = strings.Split(v.cfg.interactions, "; ")
+	}
 	v.titleAt = time.Now()
 	for {
 		quit, ferr := v.frame(ctx, pl)
@@ -82,8 +86,8 @@ func (v *windowViewer) run(ctx context.Context, pl *pipeline.Pipeline, e engine)
 }
 
 // finish ends a windowed run before the pipeline closes: the images
-// already computed are delivered, the screenshot (--screenshot) shows
-// them, and the changes made in the window are recorded in the file.
+// already computed are delivered and the screenshot (--screenshot) shows
+// them. The changes made in the window are in the file already (note).
 func (v *windowViewer) finish(pl *pipeline.Pipeline) error {
 	var err error
 	if derr := pl.Drain(); derr == nil && v.cfg.screenshot != "" {
@@ -92,9 +96,6 @@ func (v *windowViewer) finish(pl *pipeline.Pipeline) error {
 			serr = writePNG(v.cfg.screenshot, img)
 		}
 		err = serr
-	}
-	if len(v.interactions) > 0 {
-		pl.SetFinalAttrs(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
 	}
 	return err
 }
@@ -122,7 +123,7 @@ func (v *windowViewer) frame(ctx context.Context, pl *pipeline.Pipeline) (quit b
 	if a.NextPreset {
 		v.preset = (v.preset + 1) % len(sim.Presets)
 		pr := sim.Presets[v.preset]
-		if err := v.eng.SetRates(pr.Feed, pr.Kill); err != nil {
+		if err := pl.SetRates(pr.Feed, pr.Kill); err != nil {
 			return false, err
 		}
 		v.note("image %d: preset %s (F %g, k %g)", image, pr.Name, pr.Feed, pr.Kill)
@@ -202,8 +203,12 @@ func (v *windowViewer) draw(shot bool) (*image.RGBA, error) {
 	return v.win.Draw(fields, shot)
 }
 
+// note records a change made in the window in the file's
+// interactive_changes at once, in order with the images (a crash keeps
+// it); a failure to record it is the pipeline's, reported at Close.
 func (v *windowViewer) note(format string, args ...any) {
 	v.interactions = append(v.interactions, fmt.Sprintf(format, args...))
+	v.pl.Record(storage.Attr{Name: "interactive_changes", Value: strings.Join(v.interactions, "; ")})
 }
 
 // updateTitle shows steps/s, the step count, F and k and the queue's fill,
@@ -216,9 +221,7 @@ func (v *windowViewer) updateTitle(pl *pipeline.Pipeline) {
 	rate := float64(v.totalSteps-v.titleSteps) / el.Seconds()
 	v.titleAt, v.titleSteps = time.Now(), v.totalSteps
 	p := v.cfg.pipe.Params
-	if v.preset >= 0 {
-		p.Feed, p.Kill = sim.Presets[v.preset].Feed, sim.Presets[v.preset].Kill
-	}
+	p.Feed, p.Kill = pl.Rates()
 	q, c := pl.QueueLen()
 	state := ""
 	if v.win.Paused() {

@@ -128,7 +128,7 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.eng = s
+	v.eng, v.pl = s, pl
 	ctx := context.Background()
 	frame := func() bool {
 		t.Helper()

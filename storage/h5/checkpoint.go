@@ -26,6 +26,11 @@ type Checkpoint struct {
 	State  *sim.State
 	Step   int64
 	Images int
+	// Feed and Kill are the rates in force when the state was taken: the
+	// file's own unless a window changed them (files of earlier versions:
+	// the file's own).
+	Feed, Kill float32
+	hasRates   bool // Feed and Kill were read from the checkpoint
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -61,7 +66,9 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 	}
 	defer closeDataset(d)
 	quiet()
-	for _, a := range []storage.Attr{{Name: "images", Value: f.frames}, {Name: "step", Value: step}, {Name: "crc", Value: checkpointCRC(u, v, f.frames, step)}} {
+	// The checksum last: a checkpoint torn before it fails its check.
+	for _, a := range []storage.Attr{{Name: "images", Value: f.frames}, {Name: "step", Value: step},
+		{Name: "feedrate", Value: f.feed}, {Name: "killrate", Value: f.kill}, {Name: "crc", Value: checkpointCRC(u, v, f.frames, step)}} {
 		if err := writeAttr(d, a.Name, a.Value); err != nil {
 			return f.failed(err)
 		}
@@ -84,6 +91,8 @@ func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int,
 		n, err1 := readIntAttr(d, "images")
 		step, err2 := readIntAttr(d, "step")
 		crc, err3 := readIntAttr(d, "crc")
+		feed, ferr := readFloatAttr(d, "feedrate")
+		kill, kerr := readFloatAttr(d, "killrate")
 		closeDataset(d)
 		if err1 != nil || err2 != nil || err3 != nil || n < 1 || int(n) > images || (best != nil && int(n) <= best.Images) {
 			continue
@@ -96,6 +105,9 @@ func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int,
 			continue // torn by a crash
 		}
 		best, bestSlot = &Checkpoint{State: st, Step: step, Images: int(n)}, slot
+		if ferr == nil && kerr == nil {
+			best.Feed, best.Kill, best.hasRates = feed, kill, true
+		}
 	}
 	quiet()
 	return best, bestSlot, best != nil
@@ -174,6 +186,10 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	} else {
 		f.nextSlot = 1 - slot // keep the valid slot until the next one is written
 	}
+	if !ck.hasRates { // none recorded: the file's own
+		ck.Feed, ck.Kill = p.Feed, p.Kill
+	}
+	f.feed, f.kill = ck.Feed, ck.Kill
 	// Images after the checkpoint are recomputed, identical, from its state.
 	if err := setExtent(f.dset, ck.Images, p.Rows, p.Cols); err != nil {
 		return nil, p, nil, err

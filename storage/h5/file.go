@@ -74,6 +74,7 @@ type File struct {
 	syncer     *os.File // a descriptor of the same file, for fsync
 	reserve    *os.File // see makeReserve
 	nextSlot   int      // checkpoint slot written next
+	feed, kill float32  // the rates in force (TrackRates), saved with each checkpoint
 	swmr       bool     // in SWMR writing mode
 	// Attribute changes SWMR mode cannot make (new attributes, deletions),
 	// made when the file closes.
@@ -98,7 +99,7 @@ func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *F
 		}
 		return nil, err
 	}
-	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols, level: opts.CompressionLevel}
+	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols, level: opts.CompressionLevel, feed: p.Feed, kill: p.Kill}
 	defer func() {
 		if err != nil {
 			f.closeHandles()
@@ -154,12 +155,18 @@ func openSyncer(path string) (*os.File, error) {
 // earlier version may lack them): SWMR writing creates nothing.
 func (f *File) createSlots() error {
 	for _, name := range checkpointSlots {
-		if err := createSlot(f.file, name, f.rows, f.cols); err != nil {
+		if err := createSlot(f.file, name, f.rows, f.cols, f.feed, f.kill); err != nil {
 			return fmt.Errorf("%w in %s", err, f.path)
 		}
 	}
 	return nil
 }
+
+// TrackRates records the feed and kill rates in force for the images and
+// checkpoints that follow (a window's preset): each checkpoint saves them,
+// and a run resumed from it continues with them. It runs on the writer's
+// goroutine, in order with the images (storage.RateTracker).
+func (f *File) TrackRates(feed, kill float32) { f.feed, f.kill = feed, kill }
 
 // StartSWMR switches the file to SWMR writing; from then on readers that
 // open it with SWMR see every flush. It fails for a file in a format older

@@ -135,9 +135,11 @@ hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level) {
 }
 
 // gs_create_slot creates /checkpoint/NAME, float32 [rows, cols], with its
-// attributes images, step and crc at 0 (no checkpoint yet): everything a
-// checkpoint writes exists before SWMR writing, which creates nothing.
-herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols) {
+// attributes images, step and crc at 0 (no checkpoint yet), and feedrate and
+// killrate (the rates in force at the checkpoint) at feed and kill: everything
+// a checkpoint writes exists before SWMR writing, which creates nothing. An
+// existing slot gets the attributes it lacks (a file of an earlier version).
+herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols, float feed, float kill) {
 	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
 	if (have < 0) return -1;
 	hid_t g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -153,6 +155,16 @@ herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols) 
 		} else {
 			const char *attrs[3] = {"images", "step", "crc"};
 			for (int i = 0; i < 3 && err >= 0; i++) err = gs_attr_i64(d, attrs[i], 0);
+			H5Dclose(d);
+		}
+	}
+	if (err >= 0) {
+		hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+		if (d < 0) {
+			err = -1;
+		} else {
+			if (H5Aexists(d, "feedrate") == 0) err = gs_attr_f32(d, "feedrate", feed);
+			if (err >= 0 && H5Aexists(d, "killrate") == 0) err = gs_attr_f32(d, "killrate", kill);
 			H5Dclose(d);
 		}
 	}

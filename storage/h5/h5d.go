@@ -85,10 +85,11 @@ func createMatrix(file int64, rows, cols, level int) (int64, error) {
 }
 
 // createSlot creates checkpoint slot name when it is missing.
-func createSlot(file int64, name string, rows, cols int) error {
+func createSlot(file int64, name string, rows, cols int, feed, kill float32) error {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
-	return herr(C.gs_create_slot(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols)), "creating checkpoint slot %s", name)
+	return herr(C.gs_create_slot(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols), C.float(feed), C.float(kill)),
+		"creating checkpoint slot %s", name)
 }
 
 func memspace(rows, cols int) (int64, error) {

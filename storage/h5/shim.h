@@ -33,7 +33,7 @@ herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, float *d
 herr_t gs_read_2d(hid_t file, const char *path, float *dst);
 hid_t gs_open_dataset(hid_t file, const char *name);
 hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level);
-herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols);
+herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols, float feed, float kill);
 hid_t gs_memspace(hsize_t rows, hsize_t cols);
 herr_t gs_close_space(hid_t s);
 herr_t gs_refresh(hid_t d);
