@@ -1,7 +1,7 @@
 # grayscott: the two commands a fresh machine needs are `make run` and `make test`.
 GO      ?= go
 BIN     := bin/grayscott
-# Small enough for llvmpipe on 2 cores (20–30 s), large enough to see the pattern.
+# A few seconds on 2 cores with the CPU engine (50 s through llvmpipe), large enough to see the pattern.
 RUNARGS ?= -r 512 -c 512 -n 100 -e 34 -o output.h5 --force
 # Mesa's on-disk shader cache once reported a broken shader as compiled.
 export MESA_SHADER_CACHE_DISABLE = true

@@ -187,3 +187,18 @@ func TestSymmetryIsKept(t *testing.T) {
 		t.Fatalf("the pattern died out (max v %v): symmetry of nothing proves nothing", moved)
 	}
 }
+
+// TestSeedEmptyBounds: the course's seed rows are max(7R/16−4, 0) to
+// max(8R/16−4, 0) (exclusive), columns 7C/16 to 8C/16. By hand: R = 9 gives
+// rows 0 to 0 (empty), R = 10 rows 0 to 1; C = 1 gives columns 0 to 0
+// (empty), C = 2 columns 0 to 1.
+func TestSeedEmptyBounds(t *testing.T) {
+	for _, c := range []struct {
+		rows, cols int
+		empty      bool
+	}{{9, 64, true}, {10, 64, false}, {64, 1, true}, {64, 2, false}, {1, 1, true}, {512, 512, false}} {
+		if got := SeedEmpty(c.rows, c.cols); got != c.empty {
+			t.Errorf("SeedEmpty(%d, %d) = %v, want %v", c.rows, c.cols, got, c.empty)
+		}
+	}
+}

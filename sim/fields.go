@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -39,12 +41,18 @@ func (f Field) Parse(p *Params, s string) error {
 	switch f.Kind {
 	case IntKind:
 		v, err := strconv.Atoi(s)
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("too large")
+		}
 		if err != nil {
 			return fmt.Errorf("want an integer")
 		}
 		f.Set(p, v)
 	case Float32Kind:
 		v, err := strconv.ParseFloat(s, 32)
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("out of float32's range (%g to %g in magnitude)", math.SmallestNonzeroFloat32, math.MaxFloat32)
+		}
 		if err != nil {
 			return fmt.Errorf("want a number")
 		}

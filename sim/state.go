@@ -14,7 +14,7 @@ func SeedBounds(rows, cols int) (r0, r1, c0, c1 int) {
 }
 
 // SeedEmpty reports whether the course's seed rectangle holds no cell (grids
-// of fewer than 9 rows or 2 columns): V then stays 0 everywhere.
+// of fewer than 10 rows or 2 columns): V then stays 0 everywhere.
 func SeedEmpty(rows, cols int) bool {
 	r0, r1, c0, c1 := SeedBounds(rows, cols)
 	return r1 <= r0 || c1 <= c0

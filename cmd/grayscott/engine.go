@@ -71,7 +71,12 @@ func (e engineInfo) attrs(cfg *runConfig) (set []storage.Attr, drop []string) {
 // engine, saying why in one log line, when there is no GL 4.3 at all or
 // only a software rasterizer, which the CPU engine outruns. The context
 // returned (nil for the CPU) is the caller's to release when it made it.
-func chooseEngine(cfg *runConfig, glctx *gpu.Context, log *slog.Logger) (string, *gpu.Context, error) {
+func chooseEngine(cfg *runConfig, glctx *gpu.Context, log *slog.Logger) (name string, _ *gpu.Context, _ error) {
+	defer func() {
+		if name == "cpu" && cfg.gpuTuningGiven {
+			log.Warn("--kernel and --workgroup tune the GPU engine; the CPU engine ignores them")
+		}
+	}()
 	if cfg.engine == "cpu" {
 		return "cpu", glctx, nil
 	}

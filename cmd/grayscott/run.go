@@ -42,6 +42,7 @@ type runConfig struct {
 	screenshot     string
 	preset         string
 	interactions   string // a resumed file's interactive_changes
+	gpuTuningGiven bool   // --kernel or --workgroup on the command line
 }
 
 // errWindowClosed is the stop reason when the user closes the preview
@@ -78,6 +79,9 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		if _, err := os.Stat(filepath.Dir(f.JSON)); err != nil {
 			return nil, usagef("--json %s: folder %s does not exist", f.JSON, filepath.Dir(f.JSON))
 		}
+		if st, err := os.Stat(f.JSON); err == nil && st.IsDir() {
+			return nil, usagef("--json %s is a folder; name a file", f.JSON)
+		}
 	}
 	if err := checkPathClashes(f); err != nil {
 		return nil, err
@@ -89,7 +93,8 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		engine: f.Engine, threads: f.Threads,
 		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, kernel: f.Kernel, readbackSlots: f.ReadbackSlots,
 		eglPlatform: f.EGLPlatform, tuning: f.Tuning, quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
-		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset}
+		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset,
+		gpuTuningGiven: f.Changed("kernel") || f.Changed("workgroup")}
 	if cfg.screenshot != "" {
 		if _, err := os.Stat(filepath.Dir(cfg.screenshot)); err != nil {
 			return nil, usagef("--screenshot %s: folder %s does not exist", cfg.screenshot, filepath.Dir(cfg.screenshot))
@@ -265,7 +270,7 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 			"raw_GB", fmt.Sprintf("%.2f", float64(raw)/1e9))
 	}
 	if sim.SeedEmpty(p.Rows, p.Cols) {
-		log.Warn("the course's seed is empty on this grid (fewer than 9 rows or 2 columns): V stays 0",
+		log.Warn("the course's seed is empty on this grid (fewer than 10 rows or 2 columns): V stays 0",
 			"rows", p.Rows, "cols", p.Cols)
 	}
 }
