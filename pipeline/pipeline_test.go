@@ -134,6 +134,17 @@ func TestShapesGiveTheReferenceImages(t *testing.T) {
 			t.Errorf("%s: OnImage saw %v", name, done)
 		}
 		sameImages(t, name, readImages(t, path), want)
+		// Stored bytes are what /matrix takes in the file, however it was
+		// compressed (in line by HDF5, or on workers).
+		r, err := h5.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFile := r.StoredBytes()
+		r.Close()
+		if sum.StoredBytes != inFile || (c.level > 0) != (sum.StoredBytes < sum.BytesWritten) {
+			t.Errorf("%s: stored %d bytes of %d, the file's /matrix takes %d", name, sum.StoredBytes, sum.BytesWritten, inFile)
+		}
 		if fileInt(t, path, "completed") != 1 || fileInt(t, path, "frames_written") != int64(p.Images) ||
 			fileInt(t, path, "flush_every") != int64(c.flush) {
 			t.Errorf("%s: completed %d, frames_written %d, flush_every %d", name, fileInt(t, path, "completed"),

@@ -61,6 +61,12 @@ type Checkpointer interface {
 	WriteCheckpoint(u, v []float32, step int64) error
 }
 
+// StoredSizer is a Sink that knows how many bytes its images take, after
+// its own compression (an HDF5 file compressing in line).
+type StoredSizer interface {
+	StoredSize() int64
+}
+
 // RateTracker is a Sink whose checkpoints record the feed and kill rates in
 // force (Writer.SendRates): TrackRates runs on the writer's goroutine, in
 // order with the images.

@@ -109,6 +109,7 @@ type Writer struct {
 	completed  bool // set by Close before the queue closes
 	reason     string
 	finalAttrs []Attr
+	sizeAtOpen int64 // the sink's StoredSize before this run's images
 
 	// firstImage counts the images the sink held when opened (a resumed
 	// file): flushes fall on images whose index+1 is a multiple of
@@ -180,6 +181,9 @@ func (w *Writer) setSink(s Sink) {
 	w.published = time.Now()
 	if fc, ok := s.(FrameCounter); ok {
 		w.firstImage = fc.Frames()
+	}
+	if sz, ok := s.(StoredSizer); ok {
+		w.sizeAtOpen = sz.StoredSize()
 	}
 }
 
@@ -542,6 +546,13 @@ func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
 func (w *Writer) SetFinalAttrs(attrs ...Attr) { w.finalAttrs = append(w.finalAttrs, attrs...) }
 
 func (w *Writer) closeSink() {
+	// What the images take in the sink: the sink's own count where it has
+	// one (it compresses in line: the writer saw only raw frames).
+	if sz, ok := w.sink.(StoredSizer); ok && w.stats.Frames > 0 {
+		if n := sz.StoredSize() - w.sizeAtOpen; n > 0 {
+			w.stats.StoredBytes = n
+		}
+	}
 	if as, ok := w.sink.(AttrSetter); ok && len(w.finalAttrs) > 0 && w.Err() == nil {
 		if err := as.SetAttrs(w.finalAttrs...); err != nil {
 			w.fail(err)

@@ -162,6 +162,15 @@ func (f *File) createSlots() error {
 	return nil
 }
 
+// StoredSize returns the bytes /matrix takes in the file (after
+// compression; storage.StoredSizer).
+func (f *File) StoredSize() int64 {
+	if f.dset <= 0 {
+		return 0
+	}
+	return storageSize(f.dset)
+}
+
 // TrackRates records the feed and kill rates in force for the images and
 // checkpoints that follow (a window's preset): each checkpoint saves them,
 // and a run resumed from it continues with them. It runs on the writer's
