@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 version=$(git describe --always --dirty 2>/dev/null || echo dev)
 name="grayscott-$version-linux-amd64"
 out="bundle/$name"
-rm -rf "$out"
+# One bundle at a time: make gpu-check finds it by a pattern.
+rm -rf bundle/grayscott-*-linux-amd64 bundle/grayscott-*-linux-amd64.tar.gz
 mkdir -p "$out/bin" "$out/lib"
 go build -buildvcs=auto -tags nowindow,egl -o "$out/bin/grayscott" ./cmd/grayscott
 go test -c -tags egl -o "$out/bin/gpu.test" ./gpu

@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$out" || exit 1
 out=$(readlink -f "$out")
+: >"$out/check.log"
 gs="$here/grayscott"
 export MESA_SHADER_CACHE_DISABLE=true GRAYSCOTT_REQUIRE_GL=1
 
@@ -119,10 +120,14 @@ done
   echo "grayscott gpu-check, $(date -u)"
   grep -h -m1 -A1 '^name' "$out/machine.txt" 2>/dev/null
   grep -h 'context\|engine auto\|CPU:' "$out/devices.log" 2>/dev/null
+  echo "-- steps (exit status, seconds)"
+  grep -h '^== \|exit [0-9]* after' "$out/check.log" | sed 's/^== \([^:]*\):.*/\1/' | paste - - | awk '{print "  " $1 ": exit " $3 " after " $5 " s"}'
+  echo "-- gpu tests"
   grep -h -- '--- FAIL\|^ok\|^FAIL\|^PASS' "$out/gpu-tests.log" 2>/dev/null
-  grep -h 'BenchmarkShaderHistory' "$out/gpu-tests.log" 2>/dev/null
+  echo "-- fastest GPU kernel per grid (GPU timer)"
+  grep -h -E '^compute .* gpu .*cell-updates/s' "$out"/bench-sizes.log 2>/dev/null | sort -k2,2 -k7,7gr | awk '!seen[$2]++'
   for f in "$out"/bench-sizes.log "$out"/e2e-*.log; do
-    [ -f "$f" ] && { echo "-- $(basename "$f")"; grep -E 'compute .*cell-updates|end-to-end|readback|memory-copy|host-copy' "$f"; }
+    [ -f "$f" ] && { echo "-- $(basename "$f" .log)"; grep -E '^(memory-copy|host-copy|readback|disk-write|storage|end-to-end)|^compute .* cpu .*cell-updates' "$f"; }
   done
   if [ ${#failed[@]} -eq 0 ]; then echo "every step passed"; else echo "FAILED: ${failed[*]}"; fi
 } >"$out/summary.txt"
