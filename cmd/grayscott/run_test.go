@@ -59,6 +59,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-f", "1e40"}, "--feedrate 1e40: out of float32's range"},
 		{[]string{"-r", "1.5"}, "--nbrow 1.5: want an integer"},
 		{[]string{"--tuning", ""}, "--tuning: want a file, or none"},
+		{[]string{"--tuning", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"--json", dir}, "is a folder; name a file"},
 		{[]string{"--engine", "fpga"}, "--engine fpga: want auto, gpu or cpu"},
 		{[]string{"--threads", "-2"}, "--threads -2: must be at least 0"},

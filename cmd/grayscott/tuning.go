@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -25,20 +26,24 @@ type tuningEntry struct {
 }
 
 // loadTuning reads the entries of the tuning file at path (--tuning);
-// none when it is missing or unreadable.
-func loadTuning(path string) []tuningEntry {
+// none when it is missing or unreadable, with the reason when there is a
+// file that cannot be used.
+func loadTuning(path string) ([]tuningEntry, error) {
 	if path == "" {
-		return nil
+		return nil, nil
 	}
 	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	var entries []tuningEntry
-	if json.Unmarshal(b, &entries) != nil {
-		return nil
+	if err := json.Unmarshal(b, &entries); err != nil {
+		return nil, fmt.Errorf("%s: not grayscott bench's tuning file: %w", path, err)
 	}
-	return entries
+	return entries, nil
 }
 
 // bestTuning returns the entry for renderer whose grid size is closest (in
@@ -60,7 +65,8 @@ func bestTuning(entries []tuningEntry, renderer string, cells int) (tuningEntry,
 // saveTuning replaces, in the tuning file at path, the entries of the same
 // renderer and sizes.
 func saveTuning(path string, fresh []tuningEntry) error {
-	entries := slices.DeleteFunc(loadTuning(path), func(e tuningEntry) bool {
+	old, _ := loadTuning(path) // a damaged file is replaced
+	entries := slices.DeleteFunc(old, func(e tuningEntry) bool {
 		return slices.ContainsFunc(fresh, func(f tuningEntry) bool { return f.Renderer == e.Renderer && f.Size == e.Size })
 	})
 	entries = append(entries, fresh...)
@@ -79,10 +85,16 @@ func resolveTuning(cfg *runConfig, renderer string) string {
 	if !autoKernel && !autoWG {
 		return ""
 	}
-	e, ok := bestTuning(loadTuning(cfg.tuning), renderer, cfg.pipe.Params.Cells())
+	entries, err := loadTuning(cfg.tuning)
+	e, ok := bestTuning(entries, renderer, cfg.pipe.Params.Cells())
 	why := "defaults: no grayscott bench measurements for this device"
-	if ok {
+	switch {
+	case ok:
 		why = fmt.Sprintf("measured best here at %d² by grayscott bench on %s", e.Size, e.Date)
+	case cfg.tuning == "":
+		why = "defaults: --tuning none"
+	case err != nil:
+		why = "defaults: " + err.Error()
 	}
 	if autoKernel {
 		cfg.kernel = gpu.DefaultKernel

@@ -270,6 +270,12 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		f.Tuning = ""
 	case "":
 		return nil, Usagef("--tuning: want a file, or none")
+	default:
+		// The default file may not exist yet (no bench run here); one named
+		// on the command line must.
+		if _, err := os.Stat(f.Tuning); err != nil && fs.Changed("tuning") {
+			return nil, Usagef("--tuning %s: no such file (grayscott bench --save-tuning --tuning FILE writes one)", f.Tuning)
+		}
 	}
 	if f.Resume != "" {
 		if fs.Changed("output") && f.Output != f.Resume {
