@@ -84,6 +84,9 @@ func runCommandLine(p sim.Params, attrs map[string]any) string {
 	if level, ok := attrs["compression_level"].(int64); ok && level > 0 {
 		args = append(args, "--compression-level", fmt.Sprint(level))
 	}
+	if preset, ok := attrs["preset"].(string); ok && preset != "" {
+		args = append(args, "# --preset "+preset)
+	}
 	return strings.Join(args, " ")
 }
 
@@ -110,8 +113,12 @@ func infoCommand(args []string, stdout io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(fi)
 	}
-	fmt.Fprintf(stdout, "%s\n  /matrix: %d images of %d×%d float32, %.1f MB raw, %.1f MB stored (ratio %.2f)\n",
-		fi.File, fi.Images, fi.Rows, fi.Cols, float64(fi.RawBytes)/1e6, float64(fi.StoredBytes)/1e6, fi.CompressionRatio)
+	ratio := "no image yet"
+	if fi.StoredBytes > 0 {
+		ratio = fmt.Sprintf("ratio %.2f", fi.CompressionRatio)
+	}
+	fmt.Fprintf(stdout, "%s\n  /matrix: %d images of %d×%d float32, %.1f MB raw, %.1f MB stored (%s)\n",
+		fi.File, fi.Images, fi.Rows, fi.Cols, float64(fi.RawBytes)/1e6, float64(fi.StoredBytes)/1e6, ratio)
 	switch {
 	case fi.Completed == nil:
 		fmt.Fprintln(stdout, "  no grayscott attributes (a file from another tool)")
@@ -124,7 +131,12 @@ func infoCommand(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "  incomplete: %s\n", reason)
 	}
-	if fi.CheckpointStep != nil {
+	switch {
+	case fi.CheckpointStep == nil:
+	case fi.Completed != nil && *fi.Completed:
+		fmt.Fprintf(stdout, "  checkpoint after image %d (step %d): grayscott run --resume %s -n N appends images up to N\n",
+			*fi.CheckpointImages, *fi.CheckpointStep, fi.File)
+	default:
 		fmt.Fprintf(stdout, "  checkpoint after image %d (step %d): resume with grayscott run --resume %s\n",
 			*fi.CheckpointImages, *fi.CheckpointStep, fi.File)
 	}
