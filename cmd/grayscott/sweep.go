@@ -45,7 +45,7 @@ Sweep flags:
   --scheduler local|slurm  local (default): runs --jobs points at once here;
                            slurm: submits one job array (sbatch) whose tasks
                            run "grayscott sweep DIR --task N"
-  --jobs N                 points at once (local: processes here, default:
+  --jobs N                 points at once (local: processes here, default (0):
                            one per core, each CPU engine sized to share them;
                            slurm: the array's %N limit, default: no limit)
   --cpus-per-task N        slurm: cores per task, given to the CPU engine as
@@ -67,6 +67,7 @@ type sweepOptions struct {
 	partition, time, gpus, account string
 	wait, status, cancel           bool
 	runArgs                        []string
+	given                          map[string]bool // the sweep flags on the command line
 }
 
 func parseSweepFlags(args []string, stdout io.Writer) (*sweepOptions, error) {
@@ -77,7 +78,7 @@ func parseSweepFlags(args []string, stdout io.Writer) (*sweepOptions, error) {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return nil, usagef("sweep: missing DIR (grayscott sweep DIR [flags])")
 	}
-	o := &sweepOptions{dir: args[0], scheduler: "local", task: -1, cpusPerTask: 1}
+	o := &sweepOptions{dir: args[0], task: -1, cpusPerTask: 1, given: map[string]bool{}}
 	valued := map[string]*string{"scheduler": &o.scheduler, "partition": &o.partition, "time": &o.time,
 		"gpus-per-task": &o.gpus, "account": &o.account}
 	ints := map[string]*int{"jobs": &o.jobs, "task": &o.task, "cpus-per-task": &o.cpusPerTask}
@@ -103,6 +104,7 @@ func parseSweepFlags(args []string, stdout io.Writer) (*sweepOptions, error) {
 			o.runArgs = append(o.runArgs, a)
 			continue
 		}
+		o.given[name] = true
 		if !hasValue {
 			if i+1 >= len(rest) {
 				return nil, usagef("sweep: --%s needs a value", name)
@@ -120,8 +122,15 @@ func parseSweepFlags(args []string, stdout io.Writer) (*sweepOptions, error) {
 		}
 		*n = v
 	}
-	if o.scheduler != "local" && o.scheduler != "slurm" {
+	if o.scheduler != "" && o.scheduler != "local" && o.scheduler != "slurm" {
 		return nil, usagef("sweep: --scheduler %s: want local or slurm", o.scheduler)
+	}
+	if o.scheduler == "local" {
+		for _, f := range []string{"partition", "time", "gpus-per-task", "account", "cpus-per-task"} {
+			if o.given[f] {
+				return nil, usagef("sweep: --%s is for --scheduler slurm", f)
+			}
+		}
 	}
 	modes := 0
 	for _, b := range []bool{o.status, o.cancel, o.task >= 0} {
@@ -135,10 +144,50 @@ func parseSweepFlags(args []string, stdout io.Writer) (*sweepOptions, error) {
 	if modes == 1 && len(o.runArgs) > 0 {
 		return nil, usagef("sweep: %s: run flags belong to the command that starts the sweep", o.runArgs[0])
 	}
-	if o.wait && o.scheduler != "slurm" {
+	if o.wait && o.scheduler == "local" {
 		return nil, usagef("sweep: --wait follows a Slurm job (--scheduler slurm); a local sweep waits anyway")
 	}
 	return o, nil
+}
+
+// resolveScheduler fills the scheduler flags not given from how the sweep
+// ran last (a bare "grayscott sweep DIR" after a Slurm submission submits
+// again, with the same partition and limits), and records them.
+func resolveScheduler(o *sweepOptions, m *sweep.Manifest) error {
+	last := m.Scheduler
+	if last == nil {
+		last = &sweep.Scheduler{Name: "local"}
+	}
+	if o.scheduler == "" {
+		o.scheduler = last.Name
+	}
+	if o.scheduler == last.Name {
+		if !o.given["jobs"] {
+			o.jobs = last.Jobs
+		}
+		if !o.given["cpus-per-task"] && last.CPUsPerTask > 0 {
+			o.cpusPerTask = last.CPUsPerTask
+		}
+		for _, f := range []struct {
+			name string
+			dst  *string
+			val  string
+		}{{"partition", &o.partition, last.Partition}, {"time", &o.time, last.Time},
+			{"gpus-per-task", &o.gpus, last.GPUs}, {"account", &o.account, last.Account}} {
+			if !o.given[f.name] {
+				*f.dst = f.val
+			}
+		}
+	}
+	if o.wait && o.scheduler != "slurm" {
+		return usagef("sweep: --wait follows a Slurm job; %s runs locally (give --scheduler slurm)", o.dir)
+	}
+	s := &sweep.Scheduler{Name: o.scheduler, Jobs: o.jobs}
+	if o.scheduler == "slurm" {
+		s.CPUsPerTask, s.Partition, s.Time, s.GPUs, s.Account = o.cpusPerTask, o.partition, o.time, o.gpus, o.account
+	}
+	m.Scheduler = s
+	return m.Save(o.dir)
 }
 
 func sweepCommand(args []string, stdout, stderr io.Writer) error {
@@ -158,8 +207,16 @@ func sweepCommand(args []string, stdout, stderr io.Writer) error {
 	case o.task >= 0:
 		return sweepTask(o.dir, o.task, stdout)
 	}
+	if o.wait && o.scheduler == "" {
+		if old, err := sweep.Load(o.dir); err != nil || old.Scheduler == nil || old.Scheduler.Name != "slurm" {
+			return usagef("sweep: --wait follows a Slurm job: give --scheduler slurm")
+		}
+	}
 	m, err := prepareSweep(o)
 	if err != nil {
+		return err
+	}
+	if err := resolveScheduler(o, m); err != nil {
 		return err
 	}
 	if o.scheduler == "slurm" {
@@ -231,6 +288,19 @@ func describePoint(m *sweep.Manifest, i int) string {
 		parts = append(parts, a.Flag+" "+m.Points[i].Values[j])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// pointSize says what one point computes and writes (the run's defaults
+// apply to the flags not given: a sweep with no size flags runs full-size
+// points).
+func pointSize(m *sweep.Manifest) string {
+	f, err := runflags.Parse(m.Args(0), io.Discard)
+	if err != nil {
+		return ""
+	}
+	p := f.Params
+	raw := float64(p.Images) * float64(p.Cells()) * 4
+	return fmt.Sprintf("point 0: %d×%d, %d images of %d steps, %.3g MB raw", p.Rows, p.Cols, p.Images, p.StepsPerImage, raw/1e6)
 }
 
 func describeAxes(m *sweep.Manifest) string {
@@ -397,8 +467,17 @@ func hasCheckpoint(path string) bool {
 }
 
 // lastLine returns the last non-empty line of a log (the run's one-line
-// error when it failed).
+// error when it failed), without the run's advice to resume it by hand:
+// the sweep resumes its points itself.
 func lastLine(path string) string {
+	line := lastLogLine(path)
+	if i := strings.Index(line, "; continue with: grayscott run --resume"); i >= 0 {
+		line = line[:i]
+	}
+	return strings.TrimPrefix(line, "grayscott: ")
+}
+
+func lastLogLine(path string) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
@@ -435,7 +514,7 @@ func runSweepLocally(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error
 	}
 	jobs = max(1, min(jobs, len(todo)))
 	threads := max(1, runtime.NumCPU()/jobs)
-	fmt.Fprintf(stdout, "sweep %s: %d points, %d done, %d to run, %d at a time\n", o.dir, len(m.Points), len(m.Points)-len(todo), len(todo), jobs)
+	fmt.Fprintf(stdout, "sweep %s: %d points, %d done, %d to run, %d at a time; %s\n", o.dir, len(m.Points), len(m.Points)-len(todo), len(todo), jobs, pointSize(m))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var mu sync.Mutex
@@ -453,7 +532,10 @@ func runSweepLocally(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error
 				mu.Lock()
 				finished++
 				status := fmt.Sprintf("done in %.2f s", time.Since(start).Seconds())
-				if err != nil {
+				switch {
+				case err != nil && ctx.Err() != nil:
+					status = "interrupted (running the sweep again resumes it)"
+				case err != nil:
 					status = "failed: " + err.Error()
 					failed = append(failed, strconv.Itoa(i))
 				}

@@ -73,8 +73,8 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	if err := m.Save(o.dir); err != nil {
 		return fmt.Errorf("sweep: job %s submitted, but: %w", job, err)
 	}
-	fmt.Fprintf(stdout, "sweep %s: submitted Slurm job %s, %d tasks (%s); grayscott sweep %s --status follows it\n",
-		o.dir, job, len(todo), array, o.dir)
+	fmt.Fprintf(stdout, "sweep %s: submitted Slurm job %s, %d tasks (%s; %s); grayscott sweep %s --status shows where it is\n",
+		o.dir, job, len(todo), array, pointSize(m), o.dir)
 	if !o.wait {
 		return nil
 	}
@@ -134,6 +134,10 @@ func cancelSweep(stdout io.Writer, dir string) error {
 	}
 	if len(m.Jobs) == 0 {
 		return usagef("sweep: %s has no Slurm job to cancel (a local sweep stops with Ctrl-C)", dir)
+	}
+	if len(slurmQueue(m.Jobs)) == 0 {
+		fmt.Fprintf(stdout, "sweep %s: no task of its Slurm jobs (%s) is in the queue: nothing to cancel\n", dir, strings.Join(m.Jobs, ", "))
+		return nil
 	}
 	if out, err := exec.Command("scancel", m.Jobs...).CombinedOutput(); err != nil {
 		return fmt.Errorf("sweep: scancel %s: %v: %s", strings.Join(m.Jobs, " "), err, strings.TrimSpace(string(out)))

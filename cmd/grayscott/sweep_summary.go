@@ -51,7 +51,8 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 	}
 	w.Write(append(header, "file", "state", "images", "v_min", "v_max", "v_mean", "v_fraction_above_0.1"))
 	last := make([][]float32, len(m.Points))
-	rows, cols := 0, 0
+	shapes := make([]gridShape, len(m.Points))
+	found := false
 	for i, p := range m.Points {
 		state, _ := pointState(dir, m, i)
 		rec := append([]string{strconv.Itoa(i)}, p.Values...)
@@ -61,7 +62,7 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 			w.Write(append(rec, "0", "", "", "", ""))
 			continue
 		}
-		last[i], rows, cols = v, r, c
+		last[i], shapes[i], found = v, gridShape{r, c}, true
 		lo, hi, sum, above := v[0], v[0], 0.0, 0
 		for _, x := range v {
 			lo, hi = min(lo, x), max(hi, x)
@@ -77,10 +78,10 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 	if err := sweep.WriteAtomic(filepath.Join(dir, "summary.csv"), buf.Bytes()); err != nil {
 		return err
 	}
-	if rows == 0 {
+	if !found {
 		return fmt.Errorf("no point has an image to put in the mosaic")
 	}
-	img, err := drawMosaic(m, last, rows, cols)
+	img, err := drawMosaic(m, last, shapes)
 	if err != nil {
 		return err
 	}
@@ -91,9 +92,19 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 	return sweep.WriteAtomic(filepath.Join(dir, "mosaic.png"), pngBuf.Bytes())
 }
 
+// gridShape is a point's grid (points may differ: a sweep over --nbrow).
+type gridShape struct{ rows, cols int }
+
+// tileSize is the size in pixels of a rows×cols image scaled (nearest
+// cell) to fit mosaicTile pixels.
+func tileSize(s gridShape) (w, h int) {
+	scale := float64(mosaicTile) / float64(max(s.rows, s.cols))
+	return max(1, int(float64(s.cols)*scale)), max(1, int(float64(s.rows)*scale))
+}
+
 // mosaicGeometry places the tiles of a mosaic: one column per value of
 // the last axis, one row per combination of the others (one row when there
-// is one axis); each image scaled (nearest cell) to fit mosaicTile pixels.
+// is one axis); each cell of the layout holds the largest tile.
 type mosaicGeometry struct {
 	rows, cols    int // tiles
 	tileW, tileH  int // pixels
@@ -108,11 +119,15 @@ const (
 	lineH      = 15
 )
 
-func newMosaicGeometry(m *sweep.Manifest, gridRows, gridCols int) mosaicGeometry {
+func newMosaicGeometry(m *sweep.Manifest, shapes []gridShape) mosaicGeometry {
 	g := mosaicGeometry{cols: len(m.Axes[len(m.Axes)-1].Values)}
 	g.rows = len(m.Points) / g.cols
-	scale := float64(mosaicTile) / float64(max(gridRows, gridCols))
-	g.tileW, g.tileH = max(1, int(float64(gridCols)*scale)), max(1, int(float64(gridRows)*scale))
+	for _, s := range shapes {
+		if s.rows > 0 {
+			w, h := tileSize(s)
+			g.tileW, g.tileH = max(g.tileW, w), max(g.tileH, h)
+		}
+	}
 	longest := 0
 	for r := range g.rows {
 		longest = max(longest, len(mosaicRowLabel(m, r)))
@@ -129,9 +144,11 @@ func (g mosaicGeometry) tileAt(i int) (x, y int) {
 	return g.left + (i%g.cols)*(g.tileW+mosaicGap), g.top + (i/g.cols)*(g.tileH+mosaicGap)
 }
 
-// cellAt returns the grid cell that the tile's pixel (px, py) shows.
-func (g mosaicGeometry) cellAt(px, py, gridRows, gridCols int) (row, col int) {
-	return min(gridRows-1, py*gridRows/g.tileH), min(gridCols-1, px*gridCols/g.tileW)
+// cellAt returns the cell of a grid of shape s that pixel (px, py) of its
+// tile shows.
+func cellAt(px, py int, s gridShape) (row, col int) {
+	w, h := tileSize(s)
+	return min(s.rows-1, py*s.rows/h), min(s.cols-1, px*s.cols/w)
 }
 
 func mosaicRowLabel(m *sweep.Manifest, r int) string {
@@ -160,12 +177,12 @@ func mosaicRange(last [][]float32) (lo, hi float32) {
 	return 0, hi
 }
 
-func drawMosaic(m *sweep.Manifest, last [][]float32, gridRows, gridCols int) (*image.RGBA, error) {
+func drawMosaic(m *sweep.Manifest, last [][]float32, shapes []gridShape) (*image.RGBA, error) {
 	cmap, err := colormap.Lookup(colormap.Default)
 	if err != nil {
 		return nil, err
 	}
-	g := newMosaicGeometry(m, gridRows, gridCols)
+	g := newMosaicGeometry(m, shapes)
 	img := image.NewRGBA(image.Rect(0, 0, g.width, g.height))
 	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	lo, hi := mosaicRange(last)
@@ -176,10 +193,12 @@ func drawMosaic(m *sweep.Manifest, last [][]float32, gridRows, gridCols int) (*i
 			draw.Draw(img, image.Rect(x0, y0, x0+g.tileW, y0+g.tileH), image.NewUniform(color.Gray{Y: 200}), image.Point{}, draw.Src)
 			continue
 		}
-		for py := range g.tileH {
-			for px := range g.tileW {
-				r, c := g.cellAt(px, py, gridRows, gridCols)
-				rgb := table[colormap.Index(v[r*gridCols+c], lo, hi)]
+		s := shapes[i]
+		w, h := tileSize(s)
+		for py := range h {
+			for px := range w {
+				r, c := cellAt(px, py, s)
+				rgb := table[colormap.Index(v[r*s.cols+c], lo, hi)]
 				img.SetRGBA(x0+px, y0+py, color.RGBA{rgb[0], rgb[1], rgb[2], 255})
 			}
 		}

@@ -120,7 +120,8 @@ func TestSweepEqualsSingleRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newMosaicGeometry(m, 24, 40)
+	shape := gridShape{24, 40}
+	g := newMosaicGeometry(m, []gridShape{shape, shape, shape, shape})
 	if g.rows != 2 || g.cols != 2 || img.Bounds().Dx() != g.width || img.Bounds().Dy() != g.height {
 		t.Fatalf("mosaic %v with %d×%d tiles, want 2×2 tiles in %d×%d", img.Bounds(), g.rows, g.cols, g.width, g.height)
 	}
@@ -236,6 +237,8 @@ func TestSweepBadInput(t *testing.T) {
 		{"output given", []string{"--feedrate", "0.01,0.02", "-o", "x.h5"}, "the sweep names each point's file"},
 		{"whole numbers", []string{"--nbrow", "10:20:4"}, "not a whole number"},
 		{"a value twice", []string{"--killrate", "0.05,0.05"}, "appears twice"},
+		{"slurm flag, local sweep", []string{"--killrate", "0.05,0.06", "--scheduler", "local", "--partition", "gpu"}, "is for --scheduler slurm"},
+		{"wait on a local sweep", []string{"--killrate", "0.05,0.06", "--wait"}, "give --scheduler slurm"},
 	}
 	for _, c := range cases {
 		dir := filepath.Join(base, strings.ReplaceAll(c.name, " ", "-"))
@@ -365,8 +368,9 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 	if code != 0 || !regexpFailed.MatchString(status) {
 		t.Fatalf("status after scancel: exit %d, want point 0 failed\n%s", code, status)
 	}
-	code, out = runSweepEnv(t, env, dir, "--scheduler", "slurm", "--wait")
-	if code != 0 || !strings.Contains(out, "every point done") {
+	// A bare "sweep DIR" submits it to Slurm again, as it ran last.
+	code, out = runSweepEnv(t, env, dir, "--wait")
+	if code != 0 || !strings.Contains(out, "submitted Slurm job") || !strings.Contains(out, "every point done") {
 		t.Fatalf("submitting again: exit %d\n%s", code, out)
 	}
 	whole := filepath.Join(t.TempDir(), "whole.h5")
@@ -385,4 +389,47 @@ func slurmQueueEnv(env []string, jobs []string) []string {
 	cmd.Env = env
 	out, _ := cmd.Output()
 	return strings.Fields(string(out))
+}
+
+// TestSweepOverGridSizes: points of different grids each get a tile of
+// their own shape in the mosaic (checked against each point's file).
+func TestSweepOverGridSizes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sizes")
+	if code, out := runSweep(t, dir, "--nbrow", "12,30", "-c", "20", "-n", "1", "-e", "5", "--engine", "cpu"); code != 0 {
+		t.Fatalf("sweep: exit %d\n%s", code, out)
+	}
+	m, err := sweep.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "mosaic.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := []gridShape{{12, 20}, {30, 20}}
+	var last [][]float32
+	for _, p := range m.Points {
+		images := readAllImages(t, filepath.Join(dir, p.File))
+		last = append(last, images[len(images)-1])
+	}
+	g := newMosaicGeometry(m, shapes)
+	lo, hi := mosaicRange(last)
+	cmap, _ := colormap.Lookup(colormap.Default)
+	for i, s := range shapes {
+		x0, y0 := g.tileAt(i)
+		w, h := tileSize(s)
+		for _, px := range [][2]int{{0, 0}, {w / 2, h / 2}, {w - 1, h - 1}} {
+			r, c := cellAt(px[0], px[1], s)
+			want := cmap.Table()[colormap.Index(last[i][r*s.cols+c], lo, hi)]
+			cr, cg, cb, _ := img.At(x0+px[0], y0+px[1]).RGBA()
+			if [3]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8)} != want {
+				t.Errorf("tile %d (%d×%d) pixel %v: colour %d,%d,%d, want %v", i, s.rows, s.cols, px, cr>>8, cg>>8, cb>>8, want)
+			}
+		}
+	}
 }

@@ -44,11 +44,23 @@ type Point struct {
 
 // Manifest describes a sweep; sweep.json holds it.
 type Manifest struct {
-	Version int      `json:"version"`
-	Axes    []Axis   `json:"axes"`
-	Common  []string `json:"common_flags"` // run flags given to every point
-	Points  []Point  `json:"points"`
-	Jobs    []string `json:"slurm_jobs,omitempty"` // job ids, in order of submission
+	Version   int        `json:"version"`
+	Axes      []Axis     `json:"axes"`
+	Common    []string   `json:"common_flags"` // run flags given to every point
+	Points    []Point    `json:"points"`
+	Scheduler *Scheduler `json:"scheduler,omitempty"`  // as last run: a bare "grayscott sweep DIR" runs it so again
+	Jobs      []string   `json:"slurm_jobs,omitempty"` // job ids, in order of submission
+}
+
+// Scheduler is how a sweep's points were last run.
+type Scheduler struct {
+	Name        string `json:"name"` // local or slurm
+	Jobs        int    `json:"jobs,omitempty"`
+	CPUsPerTask int    `json:"cpus_per_task,omitempty"`
+	Partition   string `json:"partition,omitempty"`
+	Time        string `json:"time,omitempty"`
+	GPUs        string `json:"gpus_per_task,omitempty"`
+	Account     string `json:"account,omitempty"`
 }
 
 // ManifestName is the manifest's file name in a sweep's folder.
