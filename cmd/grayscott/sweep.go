@@ -216,6 +216,11 @@ func sweepCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockSweep(o.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := resolveScheduler(o, m); err != nil {
 		return err
 	}
@@ -223,6 +228,21 @@ func sweepCommand(args []string, stdout, stderr io.Writer) error {
 		return submitSweep(stdout, o, m)
 	}
 	return runSweepLocally(stdout, o, m)
+}
+
+// lockSweep keeps a second sweep command from running or submitting the
+// same sweep at once (its points would run twice); the lock goes with the
+// process.
+func lockSweep(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sweep: another grayscott sweep command is running or submitting %s", dir)
+	}
+	return func() { f.Close() }, nil
 }
 
 func loadSweep(dir string) (*sweep.Manifest, error) {
@@ -318,19 +338,31 @@ const (
 	stateDone        = "done"
 	stateInterrupted = "interrupted" // a file without completed: resumes from its checkpoint
 	stateFailed      = "failed"
+	stateQueued      = "queued" // a Slurm task waiting in the queue
 )
 
-// pointState reads point i's state from its file and markers; detail says
-// more (the failure's reason, images written).
-func pointState(dir string, m *sweep.Manifest, i int) (state, detail string) {
+// pointState reads point i's state from its file, its markers and what
+// Slurm's queue says of the sweep's jobs (q); detail says more (the
+// failure's reason, images written, the task's Slurm state).
+func pointState(dir string, m *sweep.Manifest, i int, q slurmView) (state, detail string) {
 	path := filepath.Join(dir, m.Points[i].File)
 	images, completed, ferr := fileProgress(path)
 	if completed {
 		return stateDone, fmt.Sprintf("%d images", images)
 	}
+	if t, ok := q.tasks[i]; ok { // in the queue: whatever an earlier try left
+		if t.state == "PENDING" {
+			return stateQueued, fmt.Sprintf("Slurm task %s_%d PENDING", t.job, i)
+		}
+		return stateRunning, fmt.Sprintf("%d images so far, Slurm task %s_%d %s", images, t.job, i, t.state)
+	}
 	if mk, ok := sweep.ReadMarker(dir, i, "running"); ok {
 		host, _ := os.Hostname()
-		if mk.Host != host || processAlive(mk.PID) {
+		switch {
+		case mk.Job != "" && q.ok:
+			// Its task has left the queue without clearing its marker.
+			return stateFailed, fmt.Sprintf("its Slurm task %s ended without a word (killed, out of memory or time?)", mk.Job)
+		case mk.Host != host || processAlive(mk.PID):
 			d := fmt.Sprintf("%d images so far", images)
 			if mk.Job != "" {
 				d += ", Slurm task " + mk.Job
@@ -390,8 +422,13 @@ func runPoint(ctx context.Context, dir string, m *sweep.Manifest, i, threads int
 	if completed {
 		return nil
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	args := append([]string{"run"}, m.Args(i)...)
-	if threads > 0 && !slices.Contains(m.Common, "--threads") && !slices.ContainsFunc(m.Common, func(a string) bool { return strings.HasPrefix(a, "--threads=") }) {
+	// Size the CPU engine to its share of the cores, unless the flags do
+	// or the point runs on the GPU (which takes no --threads).
+	if f, err := runflags.Parse(m.Args(i), io.Discard); threads > 0 && err == nil && !f.Changed("threads") && f.Engine != "gpu" {
 		args = append(args, "--threads", strconv.Itoa(threads))
 	}
 	switch {
@@ -499,9 +536,13 @@ func lastLogLine(path string) string {
 // (each file keeps its images, its checkpoint) and ends the sweep with an
 // error; running it again finishes it.
 func runSweepLocally(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
+	q, err := queueIsClear(o.dir, m)
+	if err != nil {
+		return err
+	}
 	var todo []int
 	for i := range m.Points {
-		if st, _ := pointState(o.dir, m, i); st == stateRunning {
+		if st, _ := pointState(o.dir, m, i, q); st == stateRunning {
 			return fmt.Errorf("sweep: point %d (%s) is running (a task of another sweep command?): let it end or --cancel it",
 				i, describePoint(m, i))
 		} else if st != stateDone {
@@ -517,6 +558,7 @@ func runSweepLocally(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error
 	fmt.Fprintf(stdout, "sweep %s: %d points, %d done, %d to run, %d at a time; %s\n", o.dir, len(m.Points), len(m.Points)-len(todo), len(todo), jobs, pointSize(m))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C ends the sweep at once
 	var mu sync.Mutex
 	var failed []string
 	finished := 0
@@ -545,12 +587,12 @@ func runSweepLocally(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error
 		}()
 	}
 	for _, i := range todo {
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case work <- i:
 		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
 		}
 	}
 	close(work)
@@ -568,7 +610,7 @@ func runSweepLocally(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error
 // finishSweep writes summary.csv and mosaic.png once every point is done.
 func finishSweep(stdout io.Writer, dir string, m *sweep.Manifest) error {
 	for i := range m.Points {
-		if st, _ := pointState(dir, m, i); st != stateDone {
+		if st, _ := pointState(dir, m, i, slurmView{}); st != stateDone {
 			return nil
 		}
 	}
@@ -609,31 +651,25 @@ func sweepTask(dir string, i int, stdout io.Writer) error {
 // printSweepStatus lists the points by state, with the Slurm state of
 // those in the queue.
 func printSweepStatus(w io.Writer, dir string, m *sweep.Manifest) error {
-	queue := slurmQueue(m.Jobs)
+	q, qerr := querySlurm(m.Jobs)
 	byState := map[string][]string{}
 	for i := range m.Points {
-		st, detail := pointState(dir, m, i)
+		st, detail := pointState(dir, m, i, q)
 		line := fmt.Sprintf("  %d (%s) %s", i, describePoint(m, i), m.Points[i].File)
 		if detail != "" {
 			line += ": " + detail
 		}
-		if q, ok := queue[i]; ok {
-			line += " [slurm " + q + "]"
-			if st == statePending || st == stateInterrupted {
-				st = stateRunning
-				if q == "PENDING" {
-					st = "queued"
-				}
-			}
-		}
 		byState[st] = append(byState[st], line)
+	}
+	if qerr != nil {
+		fmt.Fprintf(w, "(Slurm's queue could not be read: %v)\n", qerr)
 	}
 	fmt.Fprintf(w, "sweep %s: %d points (%s)", dir, len(m.Points), describeAxes(m))
 	if len(m.Jobs) > 0 {
 		fmt.Fprintf(w, "; Slurm jobs %s", strings.Join(m.Jobs, ", "))
 	}
 	fmt.Fprintln(w)
-	for _, st := range []string{stateDone, stateRunning, "queued", stateInterrupted, stateFailed, statePending} {
+	for _, st := range []string{stateDone, stateRunning, stateQueued, stateInterrupted, stateFailed, statePending} {
 		if len(byState[st]) == 0 {
 			continue
 		}

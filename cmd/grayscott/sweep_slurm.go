@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,9 +22,13 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		return fmt.Errorf("sweep: --scheduler slurm: sbatch is not on PATH (is this a Slurm cluster's login node?)")
 	}
+	q, err := queueIsClear(o.dir, m)
+	if err != nil {
+		return err
+	}
 	var todo []string
 	for i := range m.Points {
-		switch st, _ := pointState(o.dir, m, i); st {
+		switch st, _ := pointState(o.dir, m, i, q); st {
 		case stateRunning:
 			return fmt.Errorf("sweep: point %d (%s) is running: let it end or --cancel it", i, describePoint(m, i))
 		case stateDone:
@@ -42,6 +48,15 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	if err != nil {
 		return err
 	}
+	// #SBATCH lines end at white space, and % starts a file-name pattern.
+	if strings.ContainsAny(dir, " \t\n") {
+		return usagef("sweep: --scheduler slurm: the folder %q holds white space, which #SBATCH lines cannot carry", dir)
+	}
+	for _, v := range []string{o.partition, o.time, o.gpus, o.account} {
+		if strings.ContainsAny(v, " \t\n") {
+			return usagef("sweep: %q: Slurm options cannot hold white space", v)
+		}
+	}
 	array := strings.Join(todo, ",")
 	if o.jobs > 0 {
 		array += "%" + strconv.Itoa(o.jobs)
@@ -49,7 +64,8 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/bin/sh\n# A grayscott sweep's job array: one task per point (grayscott sweep --help).\n")
 	fmt.Fprintf(&b, "#SBATCH --job-name=grayscott-sweep\n#SBATCH --array=%s\n", array)
-	fmt.Fprintf(&b, "#SBATCH --output=%s\n#SBATCH --cpus-per-task=%d\n", filepath.Join(dir, "logs", "slurm-%A_%a.out"), o.cpusPerTask)
+	fmt.Fprintf(&b, "#SBATCH --output=%s\n#SBATCH --cpus-per-task=%d\n",
+		strings.ReplaceAll(filepath.Join(dir, "logs"), "%", "%%")+"/slurm-%A_%a.out", o.cpusPerTask)
 	for _, f := range []struct{ name, value string }{{"partition", o.partition}, {"time", o.time},
 		{"gpus-per-task", o.gpus}, {"account", o.account}} {
 		if f.value != "" {
@@ -61,13 +77,22 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	if err := sweep.WriteAtomic(script, []byte(b.String())); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	out, err := exec.Command("sbatch", "--parsable", script).CombinedOutput()
+	var stderr strings.Builder
+	cmd := exec.Command("sbatch", "--parsable", script)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("sweep: sbatch %s: %v: %s", script, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("sweep: sbatch %s: %v: %s", script, err, strings.TrimSpace(stderr.String()))
 	}
-	job, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
+	// --parsable prints "JOBID" or "JOBID;CLUSTER" as its last line.
+	lines := strings.Fields(strings.TrimSpace(string(out)))
+	job := ""
+	if len(lines) > 0 {
+		job, _, _ = strings.Cut(lines[len(lines)-1], ";")
+	}
 	if _, err := strconv.Atoi(job); err != nil {
-		return fmt.Errorf("sweep: sbatch printed %q, not a job id", strings.TrimSpace(string(out)))
+		return fmt.Errorf("sweep: sbatch printed %q, not a job id: the job may have been submitted; check squeue before running the sweep again",
+			strings.TrimSpace(string(out)))
 	}
 	m.Jobs = append(m.Jobs, job)
 	if err := m.Save(o.dir); err != nil {
@@ -78,18 +103,28 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	if !o.wait {
 		return nil
 	}
-	for {
-		if q := slurmQueue([]string{job}); len(q) == 0 {
+	for failures := 0; ; {
+		time.Sleep(2 * time.Second)
+		q, err := querySlurm([]string{job})
+		if err != nil {
+			// A busy controller times out now and then: only a minute
+			// of failures in a row ends the wait.
+			if failures++; failures >= 30 {
+				return fmt.Errorf("sweep: following job %s: %w", job, err)
+			}
+			continue
+		}
+		failures = 0
+		if len(q.tasks) == 0 {
 			break
 		}
-		time.Sleep(2 * time.Second)
 	}
 	if err := printSweepStatus(stdout, o.dir, m); err != nil {
 		return err
 	}
 	var failed []string
 	for i := range m.Points {
-		if st, _ := pointState(o.dir, m, i); st != stateDone {
+		if st, _ := pointState(o.dir, m, i, slurmView{}); st != stateDone {
 			failed = append(failed, strconv.Itoa(i))
 		}
 	}
@@ -100,29 +135,68 @@ func submitSweep(stdout io.Writer, o *sweepOptions, m *sweep.Manifest) error {
 	return finishSweep(stdout, o.dir, m)
 }
 
-// slurmQueue returns the queue state (PENDING, RUNNING, …) of each point
-// whose array task of jobs is still in Slurm's queue; empty when none is,
-// or when squeue is missing or fails.
-func slurmQueue(jobs []string) map[int]string {
-	states := map[int]string{}
+// slurmView is what Slurm's queue says of a sweep's jobs.
+type slurmView struct {
+	tasks map[int]slurmTask // by point: the array tasks still in the queue
+	ok    bool              // squeue answered for every job of the sweep
+}
+
+type slurmTask struct{ job, state string }
+
+// querySlurm asks squeue for the array tasks of jobs still in the queue.
+// With no jobs it answers at once; where squeue is missing (a sweep run
+// here after a cluster's) it says nothing and ok is false.
+func querySlurm(jobs []string) (slurmView, error) {
+	v := slurmView{tasks: map[int]slurmTask{}}
 	if len(jobs) == 0 {
-		return states
+		v.ok = true
+		return v, nil
 	}
-	out, err := exec.Command("squeue", "-h", "-r", "-j", strings.Join(jobs, ","), "-o", "%i %T").Output()
+	if _, err := exec.LookPath("squeue"); err != nil {
+		return v, nil
+	}
+	var stderr strings.Builder
+	cmd := exec.Command("squeue", "-h", "-r", "-j", strings.Join(jobs, ","), "-o", "%i %T")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return states
+		if strings.Contains(stderr.String(), "Invalid job id") { // every job long gone
+			v.ok = true
+			return v, nil
+		}
+		return v, fmt.Errorf("squeue: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		id, state, ok := strings.Cut(strings.TrimSpace(line), " ")
 		if !ok {
 			continue
 		}
-		_, task, ok := strings.Cut(id, "_")
+		job, task, ok := strings.Cut(id, "_")
 		if n, err := strconv.Atoi(task); ok && err == nil {
-			states[n] = state
+			v.tasks[n] = slurmTask{job: job, state: state}
 		}
 	}
-	return states
+	v.ok = true
+	return v, nil
+}
+
+// queueIsClear refuses to run or submit a sweep while tasks of its jobs
+// wait or run in Slurm's queue (they would compute the same points twice),
+// and returns what the queue says.
+func queueIsClear(dir string, m *sweep.Manifest) (slurmView, error) {
+	q, err := querySlurm(m.Jobs)
+	if err != nil {
+		return q, fmt.Errorf("sweep: cannot tell whether its Slurm jobs still run: %w", err)
+	}
+	if len(q.tasks) > 0 {
+		jobs := map[string]bool{}
+		for _, t := range q.tasks {
+			jobs[t.job] = true
+		}
+		return q, fmt.Errorf("sweep: %d tasks of %s's Slurm jobs are still queued or running (%s): let them end, or grayscott sweep %s --cancel",
+			len(q.tasks), dir, strings.Join(slices.Sorted(maps.Keys(jobs)), ", "), dir)
+	}
+	return q, nil
 }
 
 // cancelSweep cancels every Slurm job of the sweep; its tasks stop cleanly
@@ -135,14 +209,23 @@ func cancelSweep(stdout io.Writer, dir string) error {
 	if len(m.Jobs) == 0 {
 		return usagef("sweep: %s has no Slurm job to cancel (a local sweep stops with Ctrl-C)", dir)
 	}
-	if len(slurmQueue(m.Jobs)) == 0 {
+	q, err := querySlurm(m.Jobs)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	live := map[string]bool{}
+	for _, t := range q.tasks {
+		live[t.job] = true
+	}
+	if len(live) == 0 {
 		fmt.Fprintf(stdout, "sweep %s: no task of its Slurm jobs (%s) is in the queue: nothing to cancel\n", dir, strings.Join(m.Jobs, ", "))
 		return nil
 	}
-	if out, err := exec.Command("scancel", m.Jobs...).CombinedOutput(); err != nil {
-		return fmt.Errorf("sweep: scancel %s: %v: %s", strings.Join(m.Jobs, " "), err, strings.TrimSpace(string(out)))
+	jobs := slices.Sorted(maps.Keys(live))
+	if out, err := exec.Command("scancel", jobs...).CombinedOutput(); err != nil {
+		return fmt.Errorf("sweep: scancel %s: %v: %s", strings.Join(jobs, " "), err, strings.TrimSpace(string(out)))
 	}
-	fmt.Fprintf(stdout, "sweep %s: cancelled Slurm jobs %s\n", dir, strings.Join(m.Jobs, ", "))
+	fmt.Fprintf(stdout, "sweep %s: cancelled Slurm jobs %s (%d tasks)\n", dir, strings.Join(jobs, ", "), len(q.tasks))
 	return nil
 }
 

@@ -54,7 +54,7 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 	shapes := make([]gridShape, len(m.Points))
 	found := false
 	for i, p := range m.Points {
-		state, _ := pointState(dir, m, i)
+		state, _ := pointState(dir, m, i, slurmView{})
 		rec := append([]string{strconv.Itoa(i)}, p.Values...)
 		rec = append(rec, p.File, state)
 		v, r, c, n, err := lastImage(filepath.Join(dir, p.File))

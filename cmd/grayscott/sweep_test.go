@@ -339,6 +339,10 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("submit: exit %d\n%s", code, out)
 	}
+	// While its tasks are queued or running, the sweep is not run twice.
+	if code, out := runSweepEnv(t, env, dir); code == 0 || !strings.Contains(out, "still queued or running") {
+		t.Errorf("a second submission while the first runs: exit %d\n%s", code, out)
+	}
 	first := filepath.Join(dir, "p000_killrate0.06.h5")
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -431,5 +435,16 @@ func TestSweepOverGridSizes(t *testing.T) {
 				t.Errorf("tile %d (%d×%d) pixel %v: colour %d,%d,%d, want %v", i, s.rows, s.cols, px, cr>>8, cg>>8, cb>>8, want)
 			}
 		}
+	}
+}
+
+// TestSweepOnTheGPUEngine: points run with --engine gpu (llvmpipe here);
+// the sweep gives them no --threads, which the GPU engine refuses.
+func TestSweepOnTheGPUEngine(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gpu")
+	code, out := runSweep(t, dir, "--engine", "gpu", "--feedrate", "0.03,0.04", "-r", "16", "-c", "24", "-n", "1", "-e", "4", "--jobs", "1")
+	requireGL(t, out)
+	if code != 0 || !strings.Contains(out, "every point done") {
+		t.Fatalf("sweep --engine gpu: exit %d\n%s", code, out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"unsafe"
 
 	"grayscott/sim"
@@ -35,8 +36,10 @@ type Checkpoint struct {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// checkpointCRC is the checksum that ties a checkpoint's parts together.
-func checkpointCRC(u, v []float32, images int, step int64) int64 {
+// checkpointCRC is the checksum that ties a checkpoint's parts together:
+// U, V, the image count, the step and, when rates is given (feed, kill),
+// the rates in force. Checkpoints of earlier versions have none.
+func checkpointCRC(u, v []float32, images int, step int64, rates ...float32) int64 {
 	h := crc32.New(castagnoli)
 	h.Write(unsafe.Slice((*byte)(unsafe.Pointer(&u[0])), 4*len(u)))
 	h.Write(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v)))
@@ -44,6 +47,11 @@ func checkpointCRC(u, v []float32, images int, step int64) int64 {
 	binary.LittleEndian.PutUint64(n[:8], uint64(images))
 	binary.LittleEndian.PutUint64(n[8:], uint64(step))
 	h.Write(n[:])
+	for _, r := range rates {
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(r))
+		h.Write(b[:])
+	}
 	return int64(h.Sum32())
 }
 
@@ -68,7 +76,7 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 	quiet()
 	// The checksum last: a checkpoint torn before it fails its check.
 	for _, a := range []storage.Attr{{Name: "images", Value: f.frames}, {Name: "step", Value: step},
-		{Name: "feedrate", Value: f.feed}, {Name: "killrate", Value: f.kill}, {Name: "crc", Value: checkpointCRC(u, v, f.frames, step)}} {
+		{Name: "feedrate", Value: f.feed}, {Name: "killrate", Value: f.kill}, {Name: "crc", Value: checkpointCRC(u, v, f.frames, step, f.feed, f.kill)}} {
 		if err := writeAttr(d, a.Name, a.Value); err != nil {
 			return f.failed(err)
 		}
@@ -101,11 +109,12 @@ func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int,
 		if read2D(file, CheckpointGroup+"/"+name, st.U) != nil || readImage(dset, int(n)-1, rows, cols, st.V) != nil {
 			continue
 		}
-		if checkpointCRC(st.U, st.V, int(n), step) != crc {
-			continue // torn by a crash
+		withRates := ferr == nil && kerr == nil && checkpointCRC(st.U, st.V, int(n), step, feed, kill) == crc
+		if !withRates && checkpointCRC(st.U, st.V, int(n), step) != crc {
+			continue // torn by a crash (or of an earlier version, which had no rates)
 		}
 		best, bestSlot = &Checkpoint{State: st, Step: step, Images: int(n)}, slot
-		if ferr == nil && kerr == nil {
+		if withRates {
 			best.Feed, best.Kill, best.hasRates = feed, kill, true
 		}
 	}

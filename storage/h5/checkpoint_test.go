@@ -74,3 +74,57 @@ func TestTornCheckpointFallsBack(t *testing.T) {
 		t.Fatalf("with both slots torn: images %d step %d, want the initial state", ck.Images, ck.Step)
 	}
 }
+
+// TestCheckpointKeepsItsRates: a checkpoint records the rates in force
+// (TrackRates) and Resume returns them; a checkpoint whose rates were torn
+// from the rest (the newer slot's feedrate rewritten alone) fails its
+// checksum and the older slot is used.
+func TestCheckpointKeepsItsRates(t *testing.T) {
+	p := testParams(6, 5, 10)
+	frames := randomFrames(4, p.Cells(), 21)
+	us := randomFrames(4, p.Cells(), 22)
+	path := filepath.Join(t.TempDir(), "rates.h5")
+	f, err := Create(path, p, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, fr := range frames {
+		if i == 2 {
+			f.TrackRates(0.03, 0.06)
+		}
+		if err := f.WriteFrame(fr); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.WriteCheckpoint(us[i], fr, int64(10*(i+1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(false, "stopped"); err != nil {
+		t.Fatal(err)
+	}
+	f, _, ck, err := Resume(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Images != 4 || ck.Feed != 0.03 || ck.Kill != 0.06 {
+		t.Fatalf("newest checkpoint: images %d, F %g k %g; want 4, 0.03, 0.06", ck.Images, ck.Feed, ck.Kill)
+	}
+	// Tear the newer slot (after image 4, slot u1): its feedrate alone.
+	d, err := openDataset(f.file, CheckpointGroup+"/u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeAttr(d, "feedrate", float32(0.05)); err != nil {
+		t.Fatal(err)
+	}
+	closeDataset(d)
+	f.Close(false, "tampered")
+	f, _, ck, err = Resume(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close(false, "test")
+	if ck.Images != 3 || ck.Feed != 0.03 || ck.Kill != 0.06 {
+		t.Fatalf("with the newer slot's rate torn: images %d, F %g k %g; want the older slot (3, 0.03, 0.06)", ck.Images, ck.Feed, ck.Kill)
+	}
+}
