@@ -75,6 +75,9 @@ var notInSweeps = map[string]string{
 	"json": "the sweep writes summary.csv", "steps-per-draw": "a sweep runs without a window",
 }
 
+// pathFlags take a file name, which may hold commas: never a list.
+var pathFlags = map[string]bool{"tuning": true}
+
 // Parse splits a run's flags into the swept axes (model flags given a comma
 // list, or a range start:stop:count) and the flags common to every point.
 // It checks the lists' syntax, not the values: Args gives each point's
@@ -91,13 +94,14 @@ func Parse(args []string) (axes []Axis, common []string, err error) {
 		}
 		field, isModel := lookupModelFlag(name, strings.HasPrefix(a, "--"))
 		if !isModel {
-			if hasValue && strings.Contains(value, ",") {
+			list := func(v string) bool { return strings.Contains(v, ",") && !pathFlags[name] }
+			if hasValue && list(value) {
 				return nil, nil, usagef("sweep: --%s %s: only model flags take lists (%s)", name, value, modelFlags())
 			}
 			common = append(common, a)
 			// A non-boolean flag's value follows as the next argument.
 			if !hasValue && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
-				if strings.Contains(args[i+1], ",") {
+				if list(args[i+1]) {
 					return nil, nil, usagef("sweep: %s %s: only model flags take lists (%s)", a, args[i+1], modelFlags())
 				}
 				common = append(common, args[i+1])
