@@ -6,7 +6,8 @@
 # and its driver, the EGL devices and the route chosen, the GPU correctness
 # tests (the GPU engine against sim.Reference, every boundary and kernel),
 # grayscott bench at 1024², 2048², 4096² (compute per engine, kernel and work
-# group; readback; storage; end to end), and end to end at the course's
+# group; readback; storage; end to end), the largest grid again with each
+# kernel in a fresh process, and end to end at the course's
 # 1080×1920 with e=34 per storage buffer length, compression 0 and 1, on
 # local disk and on /dev/shm. Each step's output goes to its own log; the
 # summary says which steps failed. Exit status: 0 when every step passed.
@@ -104,6 +105,16 @@ step bench-sizes 240 "$gs" bench --egl-platform device --sizes "$sizes" --images
   --json "$out/bench-sizes.json" --csv "$out/bench-sizes.csv" --plot "$out/bench-sizes.png" \
   --save-tuning --tuning "$out/tuning.json"
 
+# The stencil at the largest grid, each kernel in a fresh process: on the
+# H100 a long bench process measured the same kernel 3× slower than a fresh
+# one (docs/BENCHMARKS.md); these rows tell the two apart.
+big=${sizes##*,}
+for kernel in column naive tiled; do
+  step "fresh-$kernel" 120 "$gs" bench --egl-platform device --sizes "$big" --engines gpu --kernels "$kernel" \
+    --workgroups "$workgroups" --images 2 --repeats "$repeats" --buffer-lens 1 --compression 0 --flush-every 0 \
+    --dir /dev/shm --save-tuning=false --json "$out/fresh-$kernel.json"
+done
+
 # End to end at the course's size: compression 0 and 1, local disk and /dev/shm.
 for where in disk shm; do
   dir="$out"
@@ -126,6 +137,8 @@ done
   grep -h -- '--- FAIL\|^ok\|^FAIL\|^PASS' "$out/gpu-tests.log" 2>/dev/null
   echo "-- fastest GPU kernel per grid (GPU timer)"
   grep -h -E '^compute .* gpu .*cell-updates/s' "$out"/bench-sizes.log 2>/dev/null | sort -k2,2 -k7,7gr | awk '!seen[$2]++'
+  echo "-- each kernel in a fresh process, largest grid"
+  grep -h -E '^compute .* gpu .*cell-updates/s' "$out"/fresh-*.log 2>/dev/null
   for f in "$out"/bench-sizes.log "$out"/e2e-*.log; do
     [ -f "$f" ] && { echo "-- $(basename "$f" .log)"; grep -E '^(memory-copy|host-copy|readback|disk-write|storage|end-to-end)|^compute .* cpu .*cell-updates' "$f"; }
   done
