@@ -295,12 +295,14 @@ func (w *Writer) send(it item) error {
 		w.recycle(it)
 		return w.Err()
 	}
-	n := len(w.queue)
-	w.queueSum += n
-	w.sends++
-	w.stats.QueueMax = max(w.stats.QueueMax, n)
+	if !it.record() { // the queue's figures are about images
+		n := len(w.queue)
+		w.queueSum += n
+		w.sends++
+		w.stats.QueueMax = max(w.stats.QueueMax, n)
+	}
 	select {
-	case w.queue <- it: // never waits with a pool of opts.PoolSize() frames
+	case w.queue <- it: // a frame never waits with a pool of opts.PoolSize() frames; a record may
 		return nil
 	case <-w.failed:
 		w.recycle(it)
