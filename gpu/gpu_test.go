@@ -156,11 +156,7 @@ func TestMatchesReference(t *testing.T) {
 		{9, 17, WorkGroup{5, 7}},
 	}
 	finals := map[sim.Boundary][]float32{}
-	// llvmpipe keeps subnormals: there every bit must match.
-	floor := flushFloor
-	if c.Info().Software() {
-		floor = 0
-	}
+	floor := flushFloorFor(c) // llvmpipe keeps subnormals: there every bit must match
 	for _, kernel := range Kernels {
 		for _, g := range grids {
 			for b := sim.Zero; b <= sim.Neumann; b++ {
@@ -537,4 +533,53 @@ func TestInfoSoftware(t *testing.T) {
 			t.Errorf("%+v: Software() = %v, want %v", c.info, got, c.want)
 		}
 	}
+}
+
+// TestSetKernelKeepsTheState switches kernels and work groups between
+// steps on the same buffers: the state goes on bit for bit as the
+// reference's, and each switch takes effect (its work group is reported).
+func TestSetKernelKeepsTheState(t *testing.T) {
+	c := newTestContext(t)
+	p := sim.Defaults()
+	p.Rows, p.Cols, p.Boundary = 37, 53, sim.Periodic
+	init := sim.InitialState(p.Rows, p.Cols)
+	s, err := NewSimulator(c, p, Config{Kernel: KernelNaive, WorkGroup: WorkGroup{16, 16}}, init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	ref := sim.NewReference(p, init)
+	got := make([]float32, p.Cells())
+	wgs := []WorkGroup{{8, 8}, {32, 8}, {5, 7}, {64, 4}}
+	for i, k := range append(Kernels, KernelNaive) {
+		wg := wgs[i%len(wgs)]
+		if err := s.SetKernel(k, wg); err != nil {
+			t.Fatal(err)
+		}
+		if s.WorkGroup() != wg {
+			t.Fatalf("after SetKernel(%s, %s): work group %s", k, wg, s.WorkGroup())
+		}
+		if err := s.Step(40); err != nil {
+			t.Fatal(err)
+		}
+		ref.Step(40)
+		if err := s.ReadV(got); err != nil {
+			t.Fatal(err)
+		}
+		if at := firstBitDiff(got, ref.State().V, flushFloorFor(c)); at >= 0 {
+			t.Fatalf("after switching to %s %s: V differs at cell %d: %g against %g", k, wg, at, got[at], ref.State().V[at])
+		}
+	}
+	if err := s.SetKernel("nonesuch", WorkGroup{}); err == nil || !strings.Contains(err.Error(), "unknown kernel") {
+		t.Errorf("SetKernel(nonesuch): %v", err)
+	}
+}
+
+// flushFloorFor is flushFloor on devices that may flush subnormals, 0 on
+// llvmpipe, which keeps them.
+func flushFloorFor(c *Context) float64 {
+	if c.Info().Software() {
+		return 0
+	}
+	return flushFloor
 }

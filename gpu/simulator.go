@@ -137,49 +137,24 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 		return nil, fmt.Errorf("gpu: initial state is %d×%d, parameters say %d×%d", init.Rows, init.Cols, p.Rows, p.Cols)
 	}
 	kernel := cmp.Or(cfg.Kernel, DefaultKernel)
-	cells, ok := kernelCells[kernel]
-	if !ok {
-		return nil, fmt.Errorf("gpu: unknown kernel %q (want one of %s)", cfg.Kernel, strings.Join(Kernels, ", "))
-	}
 	lim := ctx.Limits()
-	if wg.X*wg.Y > lim.MaxWorkGroupInvocations || wg.X > lim.MaxWorkGroupSize[0] || wg.Y > lim.MaxWorkGroupSize[1] {
-		return nil, fmt.Errorf("gpu: work group %s exceeds the device's limits (%d invocations, %d×%d)",
-			wg, lim.MaxWorkGroupInvocations, lim.MaxWorkGroupSize[0], lim.MaxWorkGroupSize[1])
-	}
-	gx, gy := groups(p.Cols, wg.X*cells[0]), groups(p.Rows, wg.Y*cells[1])
-	if gx > lim.MaxWorkGroupCount[0] || gy > lim.MaxWorkGroupCount[1] {
-		return nil, fmt.Errorf("gpu: grid %d×%d needs %d×%d work groups of %s; the device allows %d×%d",
-			p.Rows, p.Cols, gy, gx, wg, lim.MaxWorkGroupCount[1], lim.MaxWorkGroupCount[0])
-	}
 	if bytes := int64(paddedLen(p)) * 4; bytes > lim.MaxSSBOSize {
 		return nil, fmt.Errorf("gpu: a %d×%d grid takes %d bytes for U and V; the device's storage blocks hold %d",
 			p.Rows, p.Cols, bytes, lim.MaxSSBOSize)
 	}
-	file := shaders.GrayScott
-	if kernel == KernelTiled {
-		file = shaders.GrayScottTiled
-	}
-	grid := []shaders.Define{{Name: "WG_X", Value: fmt.Sprint(wg.X)}, {Name: "WG_Y", Value: fmt.Sprint(wg.Y)},
-		{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))}}
-	src, err := shaders.Source(file, append(grid, shaders.Define{Name: "CELLS_X", Value: fmt.Sprint(cells[0])},
-		shaders.Define{Name: "CELLS_Y", Value: fmt.Sprint(cells[1])},
-		shaders.Define{Name: "HOIST", Value: map[bool]string{true: "1", false: "0"}[kernelHoists[kernel] && !cfg.rolling]})...)
+	ks, err := kernelSources(lim, p, kernel, wg, cfg.rolling)
 	if err != nil {
 		return nil, err
 	}
-	paintSrc, err := shaders.Source(shaders.Paint, grid...)
+	packSrc, err := shaders.Source(shaders.Pack, shaders.Define{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))})
 	if err != nil {
 		return nil, err
 	}
-	packSrc, err := shaders.Source(shaders.Pack, grid[2])
-	if err != nil {
-		return nil, err
-	}
-	s := &Simulator{ctx: ctx, params: p, wg: wg, kernel: kernel, groups: [2]uint32{uint32(gx), uint32(gy)},
+	s := &Simulator{ctx: ctx, params: p, wg: wg, kernel: kernel, groups: ks.groups,
 		host: make([]float32, paddedLen(p)), fenceWait: defaultFenceWait, fenceRate: defaultFenceRate}
 	persistent := lim.BufferStorage && !cfg.NoPersistentMap
 	if err := ctx.Call(func() error {
-		err := s.build(file, src, paintSrc, packSrc, init, slots, persistent)
+		err := s.build(ks.file, ks.src, ks.paintSrc, packSrc, init, slots, persistent)
 		if err != nil {
 			s.releaseGL()
 		}
@@ -188,6 +163,82 @@ func NewSimulator(ctx *Context, p sim.Params, cfg Config, init *sim.State) (*Sim
 		return nil, err
 	}
 	return s, nil
+}
+
+// kernelSource is what a kernel and work group compile to.
+type kernelSource struct {
+	file, src, paintSrc string
+	groups              [2]uint32 // the dispatch
+}
+
+// kernelSources checks a kernel and work group against the device's limits
+// and returns the step and paint shaders' sources.
+func kernelSources(lim Limits, p sim.Params, kernel string, wg WorkGroup, rolling bool) (kernelSource, error) {
+	var ks kernelSource
+	cells, ok := kernelCells[kernel]
+	if !ok {
+		return ks, fmt.Errorf("gpu: unknown kernel %q (want one of %s)", kernel, strings.Join(Kernels, ", "))
+	}
+	if wg.X*wg.Y > lim.MaxWorkGroupInvocations || wg.X > lim.MaxWorkGroupSize[0] || wg.Y > lim.MaxWorkGroupSize[1] {
+		return ks, fmt.Errorf("gpu: work group %s exceeds the device's limits (%d invocations, %d×%d)",
+			wg, lim.MaxWorkGroupInvocations, lim.MaxWorkGroupSize[0], lim.MaxWorkGroupSize[1])
+	}
+	gx, gy := groups(p.Cols, wg.X*cells[0]), groups(p.Rows, wg.Y*cells[1])
+	if gx > lim.MaxWorkGroupCount[0] || gy > lim.MaxWorkGroupCount[1] {
+		return ks, fmt.Errorf("gpu: grid %d×%d needs %d×%d work groups of %s; the device allows %d×%d",
+			p.Rows, p.Cols, gy, gx, wg, lim.MaxWorkGroupCount[1], lim.MaxWorkGroupCount[0])
+	}
+	ks.groups = [2]uint32{uint32(gx), uint32(gy)}
+	ks.file = shaders.GrayScott
+	if kernel == KernelTiled {
+		ks.file = shaders.GrayScottTiled
+	}
+	grid := []shaders.Define{{Name: "WG_X", Value: fmt.Sprint(wg.X)}, {Name: "WG_Y", Value: fmt.Sprint(wg.Y)},
+		{Name: "BOUNDARY", Value: fmt.Sprint(int(p.Boundary))}}
+	var err error
+	ks.src, err = shaders.Source(ks.file, append(grid, shaders.Define{Name: "CELLS_X", Value: fmt.Sprint(cells[0])},
+		shaders.Define{Name: "CELLS_Y", Value: fmt.Sprint(cells[1])},
+		shaders.Define{Name: "HOIST", Value: map[bool]string{true: "1", false: "0"}[kernelHoists[kernel] && !rolling]})...)
+	if err != nil {
+		return ks, err
+	}
+	ks.paintSrc, err = shaders.Source(shaders.Paint, grid...)
+	return ks, err
+}
+
+// SetKernel recompiles the step (and paint) shaders for another kernel and
+// work group, on the same buffers and state: grayscott bench compares
+// kernels without allocating the fields again. No readback may be pending.
+func (s *Simulator) SetKernel(kernel string, wg WorkGroup) error {
+	if s.ring.pending > 0 {
+		return fmt.Errorf("gpu: SetKernel with %d readbacks pending", s.ring.pending)
+	}
+	kernel = cmp.Or(kernel, DefaultKernel)
+	if wg == (WorkGroup{}) {
+		wg = DefaultWorkGroup
+	}
+	ks, err := kernelSources(s.ctx.Limits(), s.params, kernel, wg, false)
+	if err != nil {
+		return err
+	}
+	return s.ctx.Call(func() error {
+		prog, err := compileCompute(ks.file, ks.src)
+		if err != nil {
+			return err
+		}
+		paint, err := compileCompute(shaders.Paint, ks.paintSrc)
+		if err != nil {
+			prog.release()
+			return err
+		}
+		gl.Finish() // the old programs' steps are done with
+		s.prog.release()
+		s.paint.release()
+		s.prog, s.paint = prog, paint
+		s.setUniforms()
+		s.kernel, s.wg, s.groups = kernel, wg, ks.groups
+		return nil
+	})
 }
 
 // build compiles the programs and makes the buffers. GL thread; on
@@ -203,15 +254,7 @@ func (s *Simulator) build(file, src, paintSrc, packSrc string, init *sim.State, 
 	if s.pack, err = compileCompute(shaders.Pack, packSrc); err != nil {
 		return err
 	}
-	for _, prog := range []program{s.prog, s.paint, s.pack} {
-		gl.ProgramUniform1i(uint32(prog), prog.uniform("rows"), int32(s.params.Rows))
-		gl.ProgramUniform1i(uint32(prog), prog.uniform("cols"), int32(s.params.Cols))
-	}
-	p := uint32(s.prog)
-	s.setRates()
-	gl.ProgramUniform1f(p, s.prog.uniform("dt"), s.params.DeltaT)
-	gl.ProgramUniform1f(p, s.prog.uniform("du"), s.params.DiffU)
-	gl.ProgramUniform1f(p, s.prog.uniform("dv"), s.params.DiffV)
+	s.setUniforms()
 
 	// Both buffers start with the initial state: its halo, zero or not,
 	// is then right on either side of the first step.
@@ -267,6 +310,19 @@ func unpadField(dst, src []float32, rows, cols, comp int) {
 }
 
 // setRates loads F and k into the step program. GL thread.
+// setUniforms gives the programs the grid and the model. GL thread.
+func (s *Simulator) setUniforms() {
+	for _, prog := range []program{s.prog, s.paint, s.pack} {
+		gl.ProgramUniform1i(uint32(prog), prog.uniform("rows"), int32(s.params.Rows))
+		gl.ProgramUniform1i(uint32(prog), prog.uniform("cols"), int32(s.params.Cols))
+	}
+	p := uint32(s.prog)
+	s.setRates()
+	gl.ProgramUniform1f(p, s.prog.uniform("dt"), s.params.DeltaT)
+	gl.ProgramUniform1f(p, s.prog.uniform("du"), s.params.DiffU)
+	gl.ProgramUniform1f(p, s.prog.uniform("dv"), s.params.DiffV)
+}
+
 func (s *Simulator) setRates() {
 	gl.ProgramUniform1f(uint32(s.prog), s.prog.uniform("feed"), s.params.Feed)
 	gl.ProgramUniform1f(uint32(s.prog), s.prog.uniform("kill"), s.params.Kill)
