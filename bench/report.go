@@ -58,7 +58,15 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.4g\t[%.4g..%.4g]\t%s\t%s\t%s\t%s\t%s\n", f.Stage, size, strings.Join(cfg, " "),
 			f.Median, f.Min, f.Max, f.Unit, ips, of, limit, f.Timing)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// A reference, not always a bound: what reads as "above its limit" is
+	// the reference being the wrong one for that case.
+	_, err := fmt.Fprintln(w, "\nof limit: the figure over the reference beside it. Above 100 % means the reference does not bound that case:"+
+		"\na grid in the last-level cache is not held to memory bandwidth, compressed storage writes fewer bytes than the raw"+
+		"\ndisk write, and end to end may beat its slowest stage measured alone by noise.")
+	return err
 }
 
 // WriteCSV writes one row per figure, with a header.
