@@ -463,6 +463,9 @@ func runPoint(ctx context.Context, dir string, m *sweep.Manifest, i, threads int
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	// The run's own pid: if this process dies, the run may go on, and the
+	// marker says so truthfully.
+	sweep.WriteMarker(dir, i, "running", sweep.Marker{Host: host, PID: cmd.Process.Pid, Job: job})
 	done := make(chan struct{})
 	go func() {
 		select {

@@ -333,7 +333,7 @@ func WriteAtomic(path string, data []byte) error {
 // (pNNN.running) and when it failed (pNNN.failed).
 type Marker struct {
 	Host   string `json:"host"`
-	PID    int    `json:"pid"`
+	PID    int    `json:"pid"`                 // the run's process (the task's own until the run starts)
 	Job    string `json:"slurm_job,omitempty"` // SLURM_JOB_ID_SLURM_ARRAY_TASK_ID
 	Reason string `json:"reason,omitempty"`
 }
