@@ -3,7 +3,8 @@
 # missing (apt-get is not run otherwise). Idempotent.
 #   scripts/install-deps.sh               what building and running need
 #   scripts/install-deps.sh --test        and what the tests use (h5py, ffmpeg, Slurm)
-#   scripts/install-deps.sh --check [--test]  list what is missing, exit 1 if anything
+#   scripts/install-deps.sh --paraview    and ParaView's pvpython, for make test-paraview (large)
+#   scripts/install-deps.sh --check [--test] [--paraview]  list what is missing, exit 1 if anything
 set -euo pipefail
 
 packages=(
@@ -22,6 +23,10 @@ for arg in "$@"; do
       ffmpeg                # render's MP4 output
       xvfb xauth            # a virtual X display for the window tests
       slurm-wlm slurm-client munge  # a one-node Slurm cluster for the sweep tests (scripts/slurm-dev.sh)
+    ) ;;
+    --paraview) packages+=(
+      paraview python3-paraview  # pvpython (python3-paraview holds it on Debian 12)
+      xvfb xauth python3-h5py    # ParaView's readers under a virtual display, checked with h5py
     ) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

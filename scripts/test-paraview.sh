@@ -6,29 +6,14 @@
 # printed (scripts/paraview_check.py says exactly what it checks).
 #   scripts/test-paraview.sh        (make test-paraview)
 # Installs Debian's paraview, python3-paraview (pvpython), xvfb and
-# python3-h5py when pvpython, xvfb-run or h5py are missing; builds
+# python3-h5py when missing (scripts/install-deps.sh --paraview); builds
 # bin/grayscott. Exit status 0 when every check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(paraview python3-paraview xvfb xauth python3-h5py)
-if ! command -v pvpython >/dev/null || ! command -v xvfb-run >/dev/null ||
-  ! /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
-  if ! command -v apt-get >/dev/null; then
-    echo "test-paraview: no apt-get here; install these packages (Debian names): ${packages[*]}" >&2
-    exit 1
-  fi
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "test-paraview: not root and no sudo; install: ${packages[*]}" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  echo "test-paraview: installing ${packages[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-fi
-
-scripts/install-deps.sh # HDF5 and the cgo headers, for the build (a no-op when present)
+# pvpython, Xvfb, h5py, and HDF5 and the cgo headers for the build (a no-op
+# when present).
+scripts/install-deps.sh --paraview
 go build -o bin/grayscott ./cmd/grayscott
 
 dir=$(mktemp -d)

@@ -19,25 +19,6 @@ import (
 	"grayscott/storage/h5"
 )
 
-// readAllImages returns every image of a file's /matrix.
-func readAllImages(t *testing.T, path string) [][]float32 {
-	t.Helper()
-	r, err := h5.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	n, rows, cols := r.Shape()
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = make([]float32, rows*cols)
-		if err := r.ReadFrame(i, out[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
 // sameImages fails unless a and b hold the same images bit for bit.
 func sameImages(t *testing.T, what string, a, b [][]float32) {
 	t.Helper()
@@ -58,13 +39,7 @@ func sameImages(t *testing.T, what string, a, b [][]float32) {
 // output.
 func runSweep(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	cmd := command(append([]string{"sweep"}, args...)...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return waitExit(t, cmd, out), out.String()
+	return runSweepEnv(t, os.Environ(), args...)
 }
 
 // TestSweepEqualsSingleRuns: a local sweep of 2×2 points gives the files
@@ -92,9 +67,9 @@ func TestSweepEqualsSingleRuns(t *testing.T) {
 		if code, _, stderr := runMain(append([]string{"run", "-q", "-o", path, "--feedrate", p.f, "--killrate", p.k}, common...)...); code != 0 {
 			t.Fatalf("single run %d: exit %d: %s", i, code, stderr)
 		}
-		single[i] = readAllImages(t, path)
+		single[i] = readImages(t, path)
 		want := filepath.Join(dir, "p00"+string(rune('0'+i))+"_feedrate"+p.f+"_killrate"+p.k+".h5")
-		sameImages(t, want, readAllImages(t, want), single[i])
+		sameImages(t, want, readImages(t, want), single[i])
 	}
 	f, err := os.Open(filepath.Join(dir, "summary.csv"))
 	if err != nil {
@@ -199,7 +174,7 @@ func TestSweepFinishesWhatWasStopped(t *testing.T) {
 		"--threads", "1", "--killrate", "0.06"); code != 0 {
 		t.Fatalf("single run: %s", stderr)
 	}
-	sameImages(t, "resumed point", readAllImages(t, first), readAllImages(t, whole))
+	sameImages(t, "resumed point", readImages(t, first), readImages(t, whole))
 }
 
 // checkpointImages returns the images a file's checkpoint covers.
@@ -287,7 +262,7 @@ func requireSlurm(t *testing.T) []string {
 	return env
 }
 
-// runSweepEnv is runSweep with an environment (the Slurm clients').
+// runSweepEnv is runSweep in the environment env (the Slurm clients').
 func runSweepEnv(t *testing.T, env []string, args ...string) (int, string) {
 	t.Helper()
 	cmd := command(append([]string{"sweep"}, args...)...)
@@ -320,7 +295,7 @@ func TestSweepOnSlurm(t *testing.T) {
 		t.Fatalf("manifest: %v, jobs %v", err, m.Jobs)
 	}
 	for _, p := range m.Points {
-		sameImages(t, p.File, readAllImages(t, filepath.Join(cluster, p.File)), readAllImages(t, filepath.Join(local, p.File)))
+		sameImages(t, p.File, readImages(t, filepath.Join(cluster, p.File)), readImages(t, filepath.Join(local, p.File)))
 	}
 	if _, err := os.Stat(filepath.Join(cluster, "mosaic.png")); err != nil {
 		t.Errorf("no mosaic after the job: %v", err)
@@ -381,7 +356,7 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 	if code, _, stderr := runMain(append([]string{"run", "-q", "-o", whole, "--killrate", "0.06"}, model...)...); code != 0 {
 		t.Fatalf("single run: %s", stderr)
 	}
-	sameImages(t, "cancelled then resumed point", readAllImages(t, first), readAllImages(t, whole))
+	sameImages(t, "cancelled then resumed point", readImages(t, first), readImages(t, whole))
 }
 
 // regexpFailed matches --status listing point 0 under failed.
@@ -418,7 +393,7 @@ func TestSweepOverGridSizes(t *testing.T) {
 	shapes := []gridShape{{12, 20}, {30, 20}}
 	var last [][]float32
 	for _, p := range m.Points {
-		images := readAllImages(t, filepath.Join(dir, p.File))
+		images := readImages(t, filepath.Join(dir, p.File))
 		last = append(last, images[len(images)-1])
 	}
 	g := newMosaicGeometry(m, shapes)
