@@ -172,16 +172,11 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 		pl.first, pl.startStep = ck.Images, ck.Step
 		// A window changed the rates before this checkpoint: go on with them.
 		if ck.Feed != p.Feed || ck.Kill != p.Kill {
-			rs, ok := src.(RateSetter)
-			err := fmt.Errorf("pipeline: %s's checkpoint was taken with F %g and k %g, and this engine cannot change its rates", cfg.Output, ck.Feed, ck.Kill)
-			if ok {
-				err = rs.SetRates(ck.Feed, ck.Kill)
-			}
-			if err != nil {
+			if err := pl.SetRates(ck.Feed, ck.Kill); err != nil {
+				err = fmt.Errorf("pipeline: %s's checkpoint was taken with F %g and k %g: %w", cfg.Output, ck.Feed, ck.Kill, err)
 				w.Close(false, err.Error())
 				return nil, err
 			}
-			pl.feed, pl.kill = ck.Feed, ck.Kill
 		}
 	}
 	pl.next, pl.queued = pl.first, pl.first

@@ -346,7 +346,7 @@ const (
 // failure's reason, images written, the task's Slurm state).
 func pointState(dir string, m *sweep.Manifest, i int, q slurmView) (state, detail string) {
 	path := filepath.Join(dir, m.Points[i].File)
-	images, completed, ferr := fileProgress(path)
+	images, completed, _, ferr := fileProgress(path)
 	if completed {
 		return stateDone, fmt.Sprintf("%d images", images)
 	}
@@ -383,20 +383,21 @@ func pointState(dir string, m *sweep.Manifest, i int, q slurmView) (state, detai
 	return stateInterrupted, fmt.Sprintf("%d images", images)
 }
 
-// fileProgress reads how many images a point's file holds and whether its
-// run completed.
-func fileProgress(path string) (images int, completed bool, err error) {
+// fileProgress reads how many images a point's file holds, whether its
+// run completed and whether it has a checkpoint to resume from.
+func fileProgress(path string) (images int, completed, checkpointed bool, err error) {
 	if _, err := os.Stat(path); err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
 	r, err := h5.Open(path)
 	if err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
 	defer r.Close()
 	images, _, _ = r.Shape()
 	c, err := r.Int("completed")
-	return images, err == nil && c != 0, nil
+	_, _, checkpointed = r.Checkpoint()
+	return images, err == nil && c != 0, checkpointed, nil
 }
 
 func processAlive(pid int) bool {
@@ -418,7 +419,7 @@ func processAlive(pid int) bool {
 func runPoint(ctx context.Context, dir string, m *sweep.Manifest, i, threads int, job string, stopFails bool) error {
 	p := m.Points[i]
 	path := filepath.Join(dir, p.File)
-	images, completed, ferr := fileProgress(path)
+	images, completed, checkpointed, ferr := fileProgress(path)
 	if completed {
 		return nil
 	}
@@ -434,7 +435,7 @@ func runPoint(ctx context.Context, dir string, m *sweep.Manifest, i, threads int
 	switch {
 	case errors.Is(ferr, os.ErrNotExist):
 		args = append(args, "-o", path)
-	case ferr == nil && hasCheckpoint(path) && images > 0:
+	case ferr == nil && checkpointed && images > 0:
 		args = append(args, "--resume", path)
 	default: // no checkpoint (or unreadable): from the start
 		args = append(args, "-o", path, "--force")
@@ -494,16 +495,6 @@ func runPoint(ctx context.Context, dir string, m *sweep.Manifest, i, threads int
 		return errors.Join(runErr, err)
 	}
 	return fmt.Errorf("%s", reason)
-}
-
-func hasCheckpoint(path string) bool {
-	r, err := h5.Open(path)
-	if err != nil {
-		return false
-	}
-	defer r.Close()
-	_, _, ok := r.Checkpoint()
-	return ok
 }
 
 // lastLine returns the last non-empty line of a log (the run's one-line

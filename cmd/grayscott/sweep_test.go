@@ -154,7 +154,7 @@ func TestSweepFinishesWhatWasStopped(t *testing.T) {
 	if code := waitExit(t, cmd, out); code == 0 {
 		t.Fatalf("a stopped sweep exited 0\n%s", out.String())
 	}
-	n, completed, err := fileProgress(first)
+	n, completed, _, err := fileProgress(first)
 	if err != nil || completed || n >= 40 {
 		t.Fatalf("after the stop: %d images, completed %v, %v (the run ended before the signal: make it longer)\n%s", n, completed, err, out.String())
 	}
@@ -340,7 +340,7 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if n, completed, _ := fileProgress(first); completed || n >= 40 {
+	if n, completed, _, _ := fileProgress(first); completed || n >= 40 {
 		t.Fatalf("point 0 finished before the cancel (%d images): make it longer", n)
 	}
 	code, status := runSweepEnv(t, env, dir, "--status")
