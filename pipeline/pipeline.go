@@ -422,10 +422,6 @@ func (pl *Pipeline) QueueLen() (int, int) { return pl.writer.QueueLen() }
 // goroutine.
 func (pl *Pipeline) WaitingForStorage() bool { return pl.writer.Blocked() }
 
-// SetFinalAttrs records attributes written to the file just before it is
-// closed.
-func (pl *Pipeline) SetFinalAttrs(attrs ...storage.Attr) { pl.writer.SetFinalAttrs(attrs...) }
-
 // Close delivers the readbacks still queued (see Drain), stops the writer,
 // which stores what is queued, records the final state and closes the file. The file is completed when every image was
 // stored without error and stop is nil; otherwise its stop reason is stop

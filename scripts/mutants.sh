@@ -28,7 +28,7 @@ mutants=(
   "no-checkpoint|storage/writer.go|s/if cp, ok := w.sink.(Checkpointer); ok {/if cp, ok := w.sink.(Checkpointer); ok \&\& false {/|images never carry their checkpoint"
   "pool-too-big|storage/writer.go|s/return o.BufferLen + max(1, o.Workers)/return o.BufferLen + max(1, o.Workers) + 2/|the pool holds more frames than the bound"
   "resume-ignores-rates|pipeline/pipeline.go|s/err = rs.SetRates(ck.Feed, ck.Kill)/err = nil; _ = rs/|a resumed run forgets the rates in force at its checkpoint"
-  "record-at-close|storage/writer.go|s/return w.send(item{attrs: attrs})/w.SetFinalAttrs(attrs...); return nil/|window changes reach the file only when it closes"
+  "records-dropped|storage/writer.go|s/return w.send(item{attrs: attrs})/return nil/|window changes never reach the file"
   "inherited-files|storage/h5/reader.go|s/noInherit(hf.ID())/_ = hf/|a child process inherits a reader's file and its lock"
   "cancel-not-failed|cmd/grayscott/sweep.go|s/runPoint(ctx, dir, m, i, threads, job, true)/runPoint(ctx, dir, m, i, threads, job, false)/|a cancelled Slurm task shows as interrupted, not failed"
 )

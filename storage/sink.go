@@ -74,8 +74,8 @@ type RateTracker interface {
 	TrackRates(feed, kill float32)
 }
 
-// AttrSetter is a Sink that records attributes (the Writer's final
-// attributes go through it).
+// AttrSetter is a Sink that records attributes (Writer.SendAttrs goes
+// through it).
 type AttrSetter interface {
 	SetAttrs(attrs ...Attr) error
 }

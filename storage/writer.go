@@ -108,7 +108,6 @@ type Writer struct {
 
 	completed  bool // set by Close before the queue closes
 	reason     string
-	finalAttrs []Attr
 	sizeAtOpen int64 // the sink's StoredSize before this run's images
 
 	// firstImage counts the images the sink held when opened (a resumed
@@ -542,22 +541,12 @@ func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
 	}
 }
 
-// SetFinalAttrs records attributes that the writer writes just before it
-// closes the sink (when the sink is an AttrSetter). Call it from
-// the producer's goroutine before Close.
-func (w *Writer) SetFinalAttrs(attrs ...Attr) { w.finalAttrs = append(w.finalAttrs, attrs...) }
-
 func (w *Writer) closeSink() {
 	// What the images take in the sink: the sink's own count where it has
 	// one (it compresses in line: the writer saw only raw frames).
 	if sz, ok := w.sink.(StoredSizer); ok && w.stats.Frames > 0 {
 		if n := sz.StoredSize() - w.sizeAtOpen; n > 0 {
 			w.stats.StoredBytes = n
-		}
-	}
-	if as, ok := w.sink.(AttrSetter); ok && len(w.finalAttrs) > 0 && w.Err() == nil {
-		if err := as.SetAttrs(w.finalAttrs...); err != nil {
-			w.fail(err)
 		}
 	}
 	if err := w.sink.Close(w.completed, w.reason); err != nil {
