@@ -62,7 +62,7 @@ test: test-deps
 # a duration: Go 1.26's fuzzer can report "context deadline exceeded" at the
 # end of a timed run on a loaded machine (go.dev/issue/75804, fixed in 1.27).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParseRunFlags$$' -fuzztime 150000x -timeout 5m ./cmd/grayscott/internal/runflags
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRunFlags$$' -fuzztime 150000x -timeout 5m ./internal/runflags
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./...

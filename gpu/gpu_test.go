@@ -146,14 +146,14 @@ func TestMatchesReference(t *testing.T) {
 		rows, cols int
 		wg         WorkGroup
 	}{
-		{32, 48, WorkGroup{16, 16}},
-		{37, 53, WorkGroup{16, 16}},
-		{37, 53, WorkGroup{8, 8}},
-		{29, 71, WorkGroup{32, 8}},
-		{1, 40, WorkGroup{16, 16}},
-		{40, 1, WorkGroup{4, 4}},
-		{2, 3, WorkGroup{8, 8}},
-		{9, 17, WorkGroup{5, 7}},
+		{32, 48, WorkGroup{X: 16, Y: 16}},
+		{37, 53, WorkGroup{X: 16, Y: 16}},
+		{37, 53, WorkGroup{X: 8, Y: 8}},
+		{29, 71, WorkGroup{X: 32, Y: 8}},
+		{1, 40, WorkGroup{X: 16, Y: 16}},
+		{40, 1, WorkGroup{X: 4, Y: 4}},
+		{2, 3, WorkGroup{X: 8, Y: 8}},
+		{9, 17, WorkGroup{X: 5, Y: 7}},
 	}
 	finals := map[sim.Boundary][]float32{}
 	floor := flushFloorFor(c) // llvmpipe keeps subnormals: there every bit must match
@@ -543,14 +543,14 @@ func TestSetKernelKeepsTheState(t *testing.T) {
 	p := sim.Defaults()
 	p.Rows, p.Cols, p.Boundary = 37, 53, sim.Periodic
 	init := sim.InitialState(p.Rows, p.Cols)
-	s, err := NewSimulator(c, p, Config{Kernel: KernelNaive, WorkGroup: WorkGroup{16, 16}}, init)
+	s, err := NewSimulator(c, p, Config{Kernel: KernelNaive, WorkGroup: WorkGroup{X: 16, Y: 16}}, init)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Release()
 	ref := sim.NewReference(p, init)
 	got := make([]float32, p.Cells())
-	wgs := []WorkGroup{{8, 8}, {32, 8}, {5, 7}, {64, 4}}
+	wgs := []WorkGroup{{X: 8, Y: 8}, {X: 32, Y: 8}, {X: 5, Y: 7}, {X: 64, Y: 4}}
 	for i, k := range append(Kernels, KernelNaive) {
 		wg := wgs[i%len(wgs)]
 		if err := s.SetKernel(k, wg); err != nil {

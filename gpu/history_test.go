@@ -31,7 +31,7 @@ func BenchmarkShaderHistory(b *testing.B) {
 		p := sim.Defaults()
 		p.Rows, p.Cols = n, n
 		init := sim.InitialState(n, n)
-		for _, wg := range []WorkGroup{{16, 16}, {64, 4}} {
+		for _, wg := range []WorkGroup{{X: 16, Y: 16}, {X: 64, Y: 4}} {
 			b.Run(fmt.Sprintf("size=%d/kernel=v1-4buffers/wg=%s", n, wg), func(b *testing.B) {
 				d := legacySteps(b, c, p, init, wg, 10, b.N)
 				b.ReportMetric(float64(p.Cells())*10*float64(b.N)/d.Seconds(), "cell-updates/s")
@@ -50,7 +50,7 @@ func BenchmarkShaderHistory(b *testing.B) {
 			if v.rolling {
 				name += "-rolling"
 			}
-			for _, wg := range []WorkGroup{{16, 16}, {64, 4}} {
+			for _, wg := range []WorkGroup{{X: 16, Y: 16}, {X: 64, Y: 4}} {
 				b.Run(fmt.Sprintf("size=%d/kernel=%s/wg=%s", n, name, wg), func(b *testing.B) {
 					s, err := NewSimulator(c, p, Config{Kernel: v.kernel, WorkGroup: wg, rolling: v.rolling}, init)
 					if err != nil {

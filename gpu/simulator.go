@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"grayscott/gpu/gpuconf"
 	"grayscott/shaders"
 	"grayscott/sim"
 )
@@ -67,28 +68,28 @@ type Config struct {
 	rolling bool
 }
 
-// Step kernels. All give the same results; which is fastest depends on the
-// device (grayscott bench measures them).
+// Step kernels (gpuconf names them). All give the same results; which is
+// fastest depends on the device (grayscott bench measures them).
 const (
 	// KernelNaive computes one cell per invocation.
-	KernelNaive = "naive"
+	KernelNaive = gpuconf.KernelNaive
 	// KernelColumn computes 8 cells down a column per invocation, keeping
 	// the rows of neighbours in registers: neighbouring invocations still
 	// read neighbouring cells (coalesced on GPUs).
-	KernelColumn = "column"
+	KernelColumn = gpuconf.KernelColumn
 	// KernelBlock computes a block of 4×8 cells per invocation: fewer loads
 	// per cell, less coalescing (the fastest on llvmpipe).
-	KernelBlock = "block"
+	KernelBlock = gpuconf.KernelBlock
 	// KernelTiled stages the work group's cells and their rim in shared
 	// memory.
-	KernelTiled = "tiled"
+	KernelTiled = gpuconf.KernelTiled
 )
 
 // DefaultKernel is the kernel used when none is measured fastest.
-const DefaultKernel = KernelColumn
+const DefaultKernel = gpuconf.DefaultKernel
 
 // Kernels lists the step kernels.
-var Kernels = []string{KernelNaive, KernelColumn, KernelBlock, KernelTiled}
+var Kernels = gpuconf.Kernels
 
 // kernelCells is the block of cells (x, y) one invocation of each kernel
 // computes.
@@ -101,7 +102,7 @@ var kernelCells = map[string][2]int{KernelNaive: {1, 1}, KernelColumn: {1, 8}, K
 var kernelHoists = map[string]bool{KernelNaive: true, KernelColumn: true}
 
 // DefaultReadbackSlots overlaps one readback with the next image's steps.
-const DefaultReadbackSlots = 2
+const DefaultReadbackSlots = gpuconf.DefaultReadbackSlots
 
 // The wait for a readback is bounded by a minute plus the cell updates
 // queued ahead of it at a rate any device beats (llvmpipe on one core does

@@ -1,18 +1,15 @@
 package gpu
 
-import "fmt"
+import "grayscott/gpu/gpuconf"
 
 // WorkGroup is a compute work-group size in cells (X along columns, Y along rows).
-type WorkGroup struct{ X, Y int }
+type WorkGroup = gpuconf.WorkGroup
 
 // DefaultWorkGroup is 16×16, the course's choice.
-var DefaultWorkGroup = WorkGroup{16, 16}
+var DefaultWorkGroup = gpuconf.DefaultWorkGroup
 
 // MaxInvocations is the work-group size every GL 4.3 device must support.
-const MaxInvocations = 1024
-
-// String returns the flag spelling, e.g. "16x16".
-func (w WorkGroup) String() string { return fmt.Sprintf("%dx%d", w.X, w.Y) }
+const MaxInvocations = gpuconf.MaxInvocations
 
 // groups returns how many work groups cover n cells.
 func groups(n, size int) int { return (n + size - 1) / size }

@@ -64,7 +64,7 @@ type Config struct {
 
 // DefaultPublishEvery is how often readers following a run see its new
 // images: an HDF5 flush without fsync, a few milliseconds once a second.
-const DefaultPublishEvery = time.Second
+const DefaultPublishEvery = storage.DefaultPublishEvery
 
 // stepChunk bounds the steps queued in one Source.Step call, so that a
 // stop is seen between chunks even when an image takes millions of steps.

@@ -75,6 +75,11 @@ type Stats struct {
 	QueueMean   float64       // mean frames waiting in the queue at a Send
 }
 
+// DefaultPublishEvery is how often readers following a run see its new
+// images (WriterOptions.PublishEvery): an HDF5 flush without fsync, a few
+// milliseconds once a second.
+const DefaultPublishEvery = time.Second
+
 // ErrClosed is returned by Send and Frame after Close.
 var ErrClosed = errors.New("storage: writer closed")
 

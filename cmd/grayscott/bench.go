@@ -17,8 +17,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"grayscott/bench"
-	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
+	"grayscott/gpu/gpuconf"
+	"grayscott/internal/runflags"
 	"grayscott/sim"
 )
 
@@ -101,7 +102,8 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	plotPath := fs.String("plot", "", "write a PNG plot of throughput against buffer length and grid size to FILE")
 	e2eKernel := fs.String("kernel", "", "GPU kernel of the end-to-end runs, or fastest: the fastest measured in this run at the same grid (default: the first of --kernels)")
 	e2eWG := fs.String("workgroup", "", "GPU work group of the end-to-end runs (default: the first of --workgroups; with --kernel fastest, the fastest's)")
-	platform := fs.String("egl-platform", "auto", "EGL route: auto, device or surfaceless")
+	var platform string
+	runflags.PlatformFlag(fs, &platform)
 	quiet := fs.BoolP("quiet", "q", false, "no table on stdout")
 	save := fs.Bool("save-tuning", true, "save the fastest kernel and work group per size to --tuning, for run's --kernel/--workgroup auto (not with --quick unless given)")
 	tuning := fs.String("tuning", runflags.DefaultTuningPath(), "the file --save-tuning writes")
@@ -117,7 +119,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	}
 	o := &benchOptions{Options: bench.Options{Images: *images, Steps: *steps, Repeats: *repeats, Dir: *dir, Quick: *quick},
 		engines:  *engines,
-		jsonPath: *jsonPath, csvPath: *csvPath, plotPath: *plotPath, eglPlatform: *platform, quiet: *quiet}
+		jsonPath: *jsonPath, csvPath: *csvPath, plotPath: *plotPath, eglPlatform: platform, quiet: *quiet}
 	if *save && (!*quick || fs.Changed("save-tuning")) {
 		if *tuning == "" || *tuning == "none" {
 			return nil, usagef("--tuning %q: --save-tuning needs a file (or --save-tuning=false)", *tuning)
@@ -146,10 +148,8 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 			}
 		}
 	}
-	switch o.eglPlatform {
-	case "auto", "device", "surfaceless":
-	default:
-		return nil, usagef("--egl-platform %s: want auto, device or surfaceless", o.eglPlatform)
+	if err := runflags.CheckPlatform(o.eglPlatform); err != nil {
+		return nil, err
 	}
 	var err error
 	if o.Sizes, err = parseGrids(*sizes); err != nil {
@@ -179,11 +179,11 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 		return nil, err
 	}
 	for _, w := range strings.Split(*workgroups, ",") {
-		x, y, err := runflags.ParseWorkGroup(strings.TrimSpace(w))
+		wg, err := gpuconf.ParseWorkGroup(strings.TrimSpace(w))
 		if err != nil {
 			return nil, usagef("--workgroups %s: %v", *workgroups, err)
 		}
-		o.WorkGroups = append(o.WorkGroups, gpu.WorkGroup{X: x, Y: y})
+		o.WorkGroups = append(o.WorkGroups, wg)
 	}
 	for _, k := range strings.Split(*kernels, ",") {
 		if !slices.Contains(gpu.Kernels, k) {
@@ -203,11 +203,11 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 		o.EndToEndKernel = *e2eKernel
 	}
 	if *e2eWG != "" {
-		x, y, err := runflags.ParseWorkGroup(*e2eWG)
+		wg, err := gpuconf.ParseWorkGroup(*e2eWG)
 		if err != nil {
 			return nil, usagef("--workgroup %s: %v", *e2eWG, err)
 		}
-		o.EndToEndWorkGroup = gpu.WorkGroup{X: x, Y: y}
+		o.EndToEndWorkGroup = wg
 	}
 	if o.Images < 1 || o.Steps < 1 || o.Repeats < 1 {
 		return nil, usagef("bench: --images, --nbextrastep and --repeats must be at least 1")

@@ -12,6 +12,7 @@ import (
 	"grayscott/cpu"
 	"grayscott/gpu"
 	"grayscott/gpu/egl"
+	"grayscott/internal/runflags"
 )
 
 // devicesCommand lists what grayscott can compute on here: the EGL devices
@@ -20,7 +21,9 @@ import (
 func devicesCommand(args []string, stdout io.Writer) error {
 	fs := pflag.NewFlagSet("devices", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	platform := fs.String("egl-platform", "auto", "EGL route: auto, device or surfaceless")
+	var p string
+	platform := &p
+	runflags.PlatformFlag(fs, platform)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprint(stdout, "Usage: grayscott devices [--egl-platform auto|device|surfaceless]\n\n"+
@@ -29,10 +32,8 @@ func devicesCommand(args []string, stdout io.Writer) error {
 		}
 		return usagef("devices: %v", err)
 	}
-	switch *platform {
-	case "auto", "device", "surfaceless":
-	default:
-		return usagef("--egl-platform %s: want auto, device or surfaceless", *platform)
+	if err := runflags.CheckPlatform(*platform); err != nil {
+		return err
 	}
 	devs, err := egl.Devices()
 	fmt.Fprintln(stdout, "EGL devices, in the order the device platform tries them:")

@@ -23,7 +23,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"grayscott/cmd/grayscott/internal/runflags"
+	"grayscott/internal/runflags"
 )
 
 // Exit statuses.

@@ -17,8 +17,8 @@ import (
 
 	"gonum.org/v1/hdf5"
 
-	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/colormap"
+	"grayscott/internal/runflags"
 	"grayscott/sim"
 	"grayscott/storage/h5"
 )

@@ -11,8 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
+	"grayscott/gpu/gpuconf"
+	"grayscott/internal/runflags"
 	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage"
@@ -91,7 +92,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 			BufferLen: f.BufferLen, FlushEvery: f.FlushEvery, CompressWorkers: f.CompressWorkers,
 			PublishEvery: cmp.Or(f.PublishEvery, -1)}, // the flag's 0 (never) is the pipeline's -1
 		engine: f.Engine, threads: f.Threads,
-		workGroup: gpu.WorkGroup{X: f.WorkGroupX, Y: f.WorkGroupY}, kernel: f.Kernel, readbackSlots: f.ReadbackSlots,
+		workGroup: f.WorkGroup, kernel: f.Kernel, readbackSlots: f.ReadbackSlots,
 		eglPlatform: f.EGLPlatform, tuning: f.Tuning, quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
 		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset,
 		gpuTuningGiven: f.Changed("kernel") || f.Changed("workgroup")}
@@ -193,8 +194,8 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if !fs.Changed("kernel") && kerr == nil {
 		cfg.kernel = fileKernel
 	}
-	if x, y, err := runflags.ParseWorkGroup(fileWG); !fs.Changed("workgroup") && wgerr == nil && err == nil {
-		cfg.workGroup = gpu.WorkGroup{X: x, Y: y}
+	if wg, err := gpuconf.ParseWorkGroup(fileWG); !fs.Changed("workgroup") && wgerr == nil && err == nil {
+		cfg.workGroup = wg
 	}
 	cfg.pipe.CompressionLevel = int(level)
 	cfg.pipe.Output = path

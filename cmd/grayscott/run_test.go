@@ -5,13 +5,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
-	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage/h5"
 )
@@ -253,21 +250,6 @@ func TestTuningPicksTheNearestMeasuredSize(t *testing.T) {
 		if ok != c.ok || (ok && e.Kernel+" "+e.Workgroup != c.want) {
 			t.Errorf("%s %d cells: %+v %v, want %q", c.renderer, c.cells, e, ok, c.want)
 		}
-	}
-}
-
-func TestFlagDefaultsMatchTheLibraries(t *testing.T) {
-	if !slices.Equal(runflags.Kernels, gpu.Kernels) {
-		t.Errorf("runflags kernels %v, gpu's %v", runflags.Kernels, gpu.Kernels)
-	}
-	if runflags.DefaultReadbackSlots != gpu.DefaultReadbackSlots || runflags.DefaultWorkGroup != gpu.DefaultWorkGroup.String() ||
-		runflags.MaxInvocations != gpu.MaxInvocations {
-		t.Errorf("runflags defaults (%d slots, %s, %d) differ from gpu's (%d, %s, %d)",
-			runflags.DefaultReadbackSlots, runflags.DefaultWorkGroup, runflags.MaxInvocations,
-			gpu.DefaultReadbackSlots, gpu.DefaultWorkGroup, gpu.MaxInvocations)
-	}
-	if runflags.DefaultPublishEvery != pipeline.DefaultPublishEvery {
-		t.Errorf("runflags --publish-every default %v, pipeline's %v", runflags.DefaultPublishEvery, pipeline.DefaultPublishEvery)
 	}
 }
 

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/cmd/grayscott/internal/sweep"
+	"grayscott/internal/runflags"
 	"grayscott/storage/h5"
 )
 

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 
-	"grayscott/cmd/grayscott/internal/runflags"
 	"grayscott/gpu"
+	"grayscott/gpu/gpuconf"
 )
 
 // tuningEntry is the fastest step kernel and work group that grayscott
@@ -105,8 +105,8 @@ func resolveTuning(cfg *runConfig, renderer string) string {
 	if autoWG {
 		cfg.workGroup = gpu.DefaultWorkGroup
 		if ok {
-			if x, y, err := runflags.ParseWorkGroup(e.Workgroup); err == nil {
-				cfg.workGroup = gpu.WorkGroup{X: x, Y: y}
+			if wg, err := gpuconf.ParseWorkGroup(e.Workgroup); err == nil {
+				cfg.workGroup = wg
 			}
 		}
 	}

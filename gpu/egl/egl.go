@@ -112,6 +112,8 @@ import (
 	"slices"
 	"strings"
 	"unsafe"
+
+	"grayscott/gpu/gpuconf"
 )
 
 // Context is a current EGL context with no surface.
@@ -148,10 +150,8 @@ func New(opts Options) (*Context, error) {
 		exts = C.GoString(clientExts)
 	}
 	platform := opts.Platform
-	switch platform {
-	case "", "auto", "device", "surfaceless":
-	default:
-		return nil, fmt.Errorf("egl: unknown platform %q (want auto, device or surfaceless)", platform)
+	if err := gpuconf.CheckPlatform(platform); err != nil {
+		return nil, fmt.Errorf("egl: unknown platform %q (%v)", platform, err)
 	}
 
 	if platform != "surfaceless" {

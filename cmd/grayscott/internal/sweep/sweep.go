@@ -22,7 +22,7 @@ import (
 	"strconv"
 	"strings"
 
-	"grayscott/cmd/grayscott/internal/runflags"
+	"grayscott/internal/runflags"
 	"grayscott/sim"
 )
 

@@ -10,14 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"grayscott/gpu/gpuconf"
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 // UsageError is bad input: its message is one line naming the flag and
@@ -32,32 +32,18 @@ func Usagef(format string, args ...any) error { return &UsageError{fmt.Sprintf(f
 // ErrHelp is returned after --help printed the usage.
 var ErrHelp = errors.New("help shown")
 
-// Defaults of the pipeline flags. DefaultReadbackSlots must equal
-// gpu.DefaultReadbackSlots (a test in the command checks it).
-const (
-	DefaultBufferLen     = 1
-	DefaultReadbackSlots = 2
-	DefaultWorkGroup     = "16x16"
-	// DefaultPublishEvery must equal pipeline.DefaultPublishEvery (a test
-	// in the command checks it).
-	DefaultPublishEvery = time.Second
-	// MaxInvocations is the work-group size every GL 4.3 device supports.
-	MaxInvocations = 1024
-)
-
-// Kernels are the GPU step kernels (gpu.Kernels; a test in the command
-// checks they are the same).
-var Kernels = []string{"naive", "column", "block", "tiled"}
+// DefaultBufferLen is the course's --storage-buffer-len.
+const DefaultBufferLen = 1
 
 // Flags are the parsed, syntactically valid flags.
 type Flags struct {
-	Params          sim.Params
-	Output          string
-	Resume          string
-	Force           bool
-	Compression     int
-	WorkGroupX      int
-	WorkGroupY      int
+	Params      sim.Params
+	Output      string
+	Resume      string
+	Force       bool
+	Compression int
+	// WorkGroup is the zero value for --workgroup auto.
+	WorkGroup       gpuconf.WorkGroup
 	EGLPlatform     string
 	JSON            string
 	Quiet, Verbose  bool
@@ -165,15 +151,15 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	fs.BoolVar(&f.Force, "force", false, "overwrite an existing output file")
 	fs.StringVar(&f.Resume, "resume", "", "continue FILE from its last checkpoint, appending images")
 	fs.IntVar(&f.BufferLen, "storage-buffer-len", DefaultBufferLen, "images queued between GPU and writer; 0 writes synchronously")
-	fs.IntVar(&f.ReadbackSlots, "readback-slots", DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
+	fs.IntVar(&f.ReadbackSlots, "readback-slots", gpuconf.DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
 	fs.IntVar(&f.FlushEvery, "flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
-	fs.DurationVar(&f.PublishEvery, "publish-every", DefaultPublishEvery, "show new images to readers of the running file (h5py swmr=True, info, render --follow) this often; 0 = only at flushes")
+	fs.DurationVar(&f.PublishEvery, "publish-every", storage.DefaultPublishEvery, "show new images to readers of the running file (h5py swmr=True, info, render --follow) this often; 0 = only at flushes")
 	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
 	fs.StringVar(&f.Engine, "engine", "auto", "simulation engine: gpu (OpenGL compute shaders), cpu (vectorized, multi-core), or auto: the GPU when EGL finds a hardware one, else the CPU")
 	fs.IntVar(&f.Threads, "threads", 0, "threads of the CPU engine (0 = one per core)")
-	wg := fs.String("workgroup", "auto", "compute work-group size XxY, or auto: the fastest grayscott bench measured on this device, else "+DefaultWorkGroup)
+	wg := fs.String("workgroup", "auto", "compute work-group size XxY, or auto: the fastest grayscott bench measured on this device, else "+gpuconf.DefaultWorkGroup.String())
 	fs.StringVar(&f.Kernel, "kernel", "auto", "GPU step kernel: naive (a cell per invocation), column (8 cells down a column), block (4×8 cells), tiled (shared-memory tiles); same results; or auto: the fastest grayscott bench measured on this device, else column")
-	fs.StringVar(&f.EGLPlatform, "egl-platform", "auto", "EGL route: auto (device, then surfaceless), device or surfaceless")
+	PlatformFlag(fs, &f.EGLPlatform)
 	fs.StringVar(&f.Tuning, "tuning", DefaultTuningPath(), "grayscott bench's measurements, read by --kernel and --workgroup auto (none: read nothing)")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
 	preset := fs.String("preset", "", "F and k of a named pattern: "+presetNames())
@@ -216,9 +202,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if f.Compression < 0 || f.Compression > 9 {
 		return nil, Usagef("--compression-level %d: want 0 (none) to 9", f.Compression)
 	}
-	if *wg != "auto" { // auto: WorkGroupX = WorkGroupY = 0
+	if *wg != "auto" { // auto: the zero WorkGroup
 		var err error
-		if f.WorkGroupX, f.WorkGroupY, err = ParseWorkGroup(*wg); err != nil {
+		if f.WorkGroup, err = gpuconf.ParseWorkGroup(*wg); err != nil {
 			return nil, Usagef("--workgroup %s: %v", *wg, err)
 		}
 	}
@@ -243,8 +229,8 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if f.Quiet && f.Verbose {
 		return nil, Usagef("--quiet and --verbose: pick one")
 	}
-	if f.Kernel != "auto" && !slices.Contains(Kernels, f.Kernel) {
-		return nil, Usagef("--kernel %s: want %s or auto", f.Kernel, strings.Join(Kernels, ", "))
+	if f.Kernel != "auto" && gpuconf.CheckKernel(f.Kernel) != nil {
+		return nil, Usagef("--kernel %s: want %s or auto", f.Kernel, strings.Join(gpuconf.Kernels, ", "))
 	}
 	switch f.Engine {
 	case "auto", "gpu", "cpu":
@@ -260,10 +246,8 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if f.Engine == "cpu" && (f.Kernel != "auto" || *wg != "auto") {
 		return nil, Usagef("--engine cpu: --kernel and --workgroup tune the GPU engine; leave them out")
 	}
-	switch f.EGLPlatform {
-	case "auto", "device", "surfaceless":
-	default:
-		return nil, Usagef("--egl-platform %s: want auto, device or surfaceless", f.EGLPlatform)
+	if err := CheckPlatform(f.EGLPlatform); err != nil {
+		return nil, err
 	}
 	switch f.Tuning {
 	case "none":
@@ -296,17 +280,16 @@ func presetNames() string {
 	return strings.Join(names, ", ")
 }
 
-// ParseWorkGroup parses "XxY" (e.g. "16x16", "32x8"): both sizes positive,
-// their product at most MaxInvocations.
-func ParseWorkGroup(s string) (x, y int, err error) {
-	xs, ys, ok := strings.Cut(strings.ToLower(s), "x")
-	x, errX := strconv.Atoi(xs)
-	y, errY := strconv.Atoi(ys)
-	if !ok || errX != nil || errY != nil {
-		return 0, 0, errors.New("want XxY, e.g. 16x16")
+// PlatformFlag defines --egl-platform on fs, as run, bench and devices
+// take it; CheckPlatform validates its value.
+func PlatformFlag(fs *pflag.FlagSet, dst *string) {
+	fs.StringVar(dst, "egl-platform", gpuconf.PlatformAuto, "EGL route: "+gpuconf.PlatformList()+" (auto: device, then surfaceless)")
+}
+
+// CheckPlatform refuses an --egl-platform that is not an EGL route.
+func CheckPlatform(name string) error {
+	if err := gpuconf.CheckPlatform(name); err != nil {
+		return Usagef("--egl-platform %s: %v", name, err)
 	}
-	if x <= 0 || y <= 0 || x*y > MaxInvocations {
-		return 0, 0, fmt.Errorf("want positive sizes with X·Y ≤ %d", MaxInvocations)
-	}
-	return x, y, nil
+	return nil
 }

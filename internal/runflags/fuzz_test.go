@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"grayscott/gpu/gpuconf"
 )
 
 // FuzzParseRunFlags feeds arbitrary command lines to the flag parser: it
@@ -48,7 +50,7 @@ func FuzzParseRunFlags(f *testing.F) {
 		if err := cfg.Params.Validate(); err != nil {
 			t.Fatalf("%q: accepted invalid parameters: %v", args, err)
 		}
-		if cfg.WorkGroupX*cfg.WorkGroupY > MaxInvocations || cfg.WorkGroupX < 0 || (cfg.WorkGroupX == 0) != (cfg.WorkGroupY == 0) ||
+		if cfg.WorkGroup.X*cfg.WorkGroup.Y > gpuconf.MaxInvocations || cfg.WorkGroup.X < 0 || (cfg.WorkGroup.X == 0) != (cfg.WorkGroup.Y == 0) ||
 			cfg.ReadbackSlots < 1 || cfg.BufferLen < 0 {
 			t.Fatalf("%q: accepted %+v", args, cfg)
 		}
