@@ -126,11 +126,18 @@ func benchParams() sim.Params {
 	return p
 }
 
+// discard is a sink that stores nothing.
 type discard struct{}
 
-func (discard) WriteFrame([]float32) error { return nil }
-func (discard) Flush() error               { return nil }
-func (discard) Close(bool, string) error   { return nil }
+func (discard) NewEncoder() storage.Encoder                       { return nil }
+func (discard) WriteFrame([]float32) error                        { return nil }
+func (discard) WriteChunk([]byte) error                           { return nil }
+func (discard) WriteCheckpoint([]float32, []float32, int64) error { return nil }
+func (discard) Publish() error                                    { return nil }
+func (discard) Flush() error                                      { return nil }
+func (discard) Frames() int                                       { return 0 }
+func (discard) StoredSize() int64                                 { return 0 }
+func (discard) Close(bool, string) error                          { return nil }
 
 // BenchmarkPipeline measures one run's wall time with --flush-every 1 for
 // each storage buffer length (0 = synchronous) and, for the ratios, the

@@ -57,10 +57,28 @@ type Config struct {
 	// number of images it holds, durable from then on (those of a resumed
 	// file included). It runs on the writer's goroutine and must not block.
 	OnFlush func(images int)
-	// WrapSink, when set, wraps the file before the writer uses it: the
-	// seam for fault injection in tests.
-	WrapSink func(storage.Sink) storage.Sink
 }
+
+// File is a run's output as the pipeline writes it: a storage.Sink that
+// also records attributes and the rates its checkpoints carry. *h5.File is
+// the one grayscott writes (OpenHDF5); a test may wrap it to inject faults.
+// Every call on it is made on the writer's goroutine.
+type File interface {
+	storage.Sink
+	// SetAttrs writes root attributes.
+	SetAttrs(attrs ...storage.Attr) error
+	// SetRates sets the feed and kill rates that the checkpoints from now
+	// on record (a resumed run continues with them).
+	SetRates(feed, kill float32)
+}
+
+// Opener opens a run's file: created, or, with cfg.Resume, continued from
+// its newest checkpoint, which it returns (nil for a new file). It runs on
+// the writer's goroutine, which makes every later call on the file, and
+// leaves the file ready for images (for HDF5: in SWMR mode).
+type Opener func(cfg Config) (File, *h5.Checkpoint, error)
+
+var _ Opener = OpenHDF5
 
 // DefaultPublishEvery is how often readers following a run see its new
 // images: an HDF5 flush without fsync, a few milliseconds once a second.
@@ -77,7 +95,7 @@ const stepChunk = 1024
 type Pipeline struct {
 	src    Source
 	cfg    Config
-	writer *storage.Writer
+	writer *storage.Writer[File]
 
 	first     int   // images in the file when the run started
 	startStep int64 // step count of the state the run started from
@@ -97,13 +115,13 @@ type Pipeline struct {
 	closed     bool
 }
 
-// New opens the file (created, or continued from its checkpoint with
-// Resume) on the writer goroutine and starts it, then, when resuming, puts
-// the checkpoint's state into src. The engine comes first (its failures
-// leave no file behind), then the file, then the writer; Close undoes the
-// last two, and the caller releases the engine after Close. New does no
-// step.
-func New(src Source, cfg Config) (*Pipeline, error) {
+// New opens the file with open (created, or continued from its checkpoint
+// with Resume) on the writer goroutine and starts it, then, when resuming,
+// puts the checkpoint's state into src. OpenHDF5 opens the HDF5 file a run
+// writes. The engine comes first (its failures leave no file behind), then
+// the file, then the writer; Close undoes the last two, and the caller
+// releases the engine after Close. New does no step.
+func New(src Source, cfg Config, open Opener) (*Pipeline, error) {
 	p := cfg.Params
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -114,7 +132,6 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 	if cfg.Resume && cfg.Force {
 		return nil, fmt.Errorf("pipeline: resuming %s appends to it; Force would overwrite it", cfg.Output)
 	}
-	attrs := append(append([]storage.Attr(nil), cfg.Attrs...), storage.Attr{Name: "flush_every", Value: cfg.FlushEvery})
 	publish := cfg.PublishEvery
 	if publish == 0 {
 		publish = DefaultPublishEvery
@@ -123,42 +140,9 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 		Checkpoints: true, OnFlush: cfg.OnFlush, PublishEvery: max(publish, 0)}
 	pool := storage.NewPool(opts.PoolSize(), p.Cells())
 	var ck *h5.Checkpoint
-	w, err := storage.StartWriter(func() (storage.Sink, error) {
-		var f *h5.File
-		if !cfg.Resume {
-			var err error
-			if f, err = h5.Create(cfg.Output, p, attrs, h5.Options{CompressionLevel: cfg.CompressionLevel, Force: cfg.Force}); err != nil {
-				return nil, err
-			}
-		} else {
-			var fp sim.Params
-			var err error
-			if f, fp, ck, err = h5.Resume(cfg.Output); err != nil {
-				return nil, err
-			}
-			if err := checkResume(cfg, fp, f.CompressionLevel(), ck.Images); err != nil {
-				f.Close(false, "resume refused: "+err.Error())
-				return nil, err
-			}
-			if err := f.DeleteAttrs(cfg.DropAttrs...); err != nil {
-				f.Close(false, "resume failed")
-				return nil, err
-			}
-			if err := f.SetAttrs(append(attrs, storage.Attr{Name: "nbimage", Value: p.Images})...); err != nil {
-				f.Close(false, "resume failed")
-				return nil, err
-			}
-		}
-		// Readers may follow the run from here on. A file from before
-		// SWMR (HDF5 1.8's format) is continued without it.
-		if err := f.StartSWMR(); err != nil && !cfg.Resume {
-			f.Close(false, "SWMR failed: "+err.Error())
-			return nil, err
-		}
-		if cfg.WrapSink != nil {
-			return cfg.WrapSink(f), nil
-		}
-		return f, nil
+	w, err := storage.StartWriter(func() (f File, err error) {
+		f, ck, err = open(cfg)
+		return f, err
 	}, pool, opts)
 	if err != nil {
 		return nil, err
@@ -184,25 +168,71 @@ func New(src Source, cfg Config) (*Pipeline, error) {
 	return pl, nil
 }
 
-// checkResume refuses a file made with other parameters than cfg's.
-func checkResume(cfg Config, file sim.Params, level, images int) error {
+// OpenHDF5 is the Opener of grayscott's HDF5 files (package storage/h5):
+// it creates cfg.Output with the run's attributes (cfg.Attrs, the flush
+// policy), or resumes it after checking that it was made with cfg's
+// parameters (CheckResume) and bringing its attributes up to date; then
+// it switches the file to SWMR, so that readers may follow the run. A file
+// from before SWMR (HDF5 1.8's format) is continued without it.
+func OpenHDF5(cfg Config) (File, *h5.Checkpoint, error) {
+	p := cfg.Params
+	attrs := append(append([]storage.Attr(nil), cfg.Attrs...), storage.Attr{Name: "flush_every", Value: cfg.FlushEvery})
+	if !cfg.Resume {
+		f, err := h5.Create(cfg.Output, p, attrs, h5.Options{CompressionLevel: cfg.CompressionLevel, Force: cfg.Force})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := f.StartSWMR(); err != nil {
+			f.Close(false, "SWMR failed: "+err.Error())
+			return nil, nil, err
+		}
+		return f, nil, nil
+	}
+	f, fp, ck, err := h5.Resume(cfg.Output)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckResume(cfg, fp, f.CompressionLevel(), ck.Images, nil); err != nil {
+		err = fmt.Errorf("pipeline: %w", err)
+		f.Close(false, "resume refused: "+err.Error())
+		return nil, nil, err
+	}
+	if err := f.DeleteAttrs(cfg.DropAttrs...); err != nil {
+		f.Close(false, "resume failed")
+		return nil, nil, err
+	}
+	if err := f.SetAttrs(append(attrs, storage.Attr{Name: "nbimage", Value: p.Images})...); err != nil {
+		f.Close(false, "resume failed")
+		return nil, nil, err
+	}
+	f.StartSWMR() // an error leaves a file of HDF5 1.8's format, written without SWMR
+	return f, ck, nil
+}
+
+// CheckResume refuses to continue a file made with other parameters than
+// cfg's (file and level: its model and compression level) or holding more
+// images (its checkpoint's) than cfg asks for. It names each difference by
+// the flag that sets it. Only the flags for which given returns true are
+// compared (a command compares those its user gave); given nil compares
+// them all. The command line and OpenHDF5 check resumes with it alike.
+func CheckResume(cfg Config, file sim.Params, level, images int, given func(flag string) bool) error {
 	var diffs []string
 	for _, f := range sim.Fields {
-		if f.Flag == "nbimage" {
+		if f.Flag == "nbimage" || (given != nil && !given(f.Flag)) {
 			continue
 		}
 		if a, b := f.Format(&cfg.Params), f.Format(&file); a != b {
-			diffs = append(diffs, fmt.Sprintf("%s %s (file: %s)", f.Flag, a, b))
+			diffs = append(diffs, fmt.Sprintf("--%s %s (file: %s)", f.Flag, a, b))
 		}
 	}
-	if level != cfg.CompressionLevel {
-		diffs = append(diffs, fmt.Sprintf("compression level %d (file: %d)", cfg.CompressionLevel, level))
+	if (given == nil || given("compression-level")) && level != cfg.CompressionLevel {
+		diffs = append(diffs, fmt.Sprintf("--compression-level %d (file: %d)", cfg.CompressionLevel, level))
 	}
 	if len(diffs) > 0 {
-		return fmt.Errorf("pipeline: %s was made with other parameters: %s", cfg.Output, strings.Join(diffs, ", "))
+		return fmt.Errorf("%s was made with other parameters: %s", cfg.Output, strings.Join(diffs, ", "))
 	}
 	if images > cfg.Params.Images {
-		return fmt.Errorf("pipeline: %s already holds %d images, more than the %d asked for", cfg.Output, images, cfg.Params.Images)
+		return fmt.Errorf("--nbimage %d: %s already holds %d images", cfg.Params.Images, cfg.Output, images)
 	}
 	return nil
 }
@@ -360,7 +390,7 @@ func (pl *Pipeline) SetRates(feed, kill float32) error {
 		return err // rejected rates: nothing changed
 	}
 	pl.feed, pl.kill = feed, kill
-	if err := pl.writer.SendRates(feed, kill); err != nil {
+	if err := pl.writer.Do(func(f File) error { f.SetRates(feed, kill); return nil }); err != nil {
 		return pl.fail(err)
 	}
 	return nil
@@ -376,7 +406,12 @@ func (pl *Pipeline) Rates() (feed, kill float32) { return pl.feed, pl.kill }
 // the file closes (SWMR creates nothing). Call it from the goroutine that
 // advances the pipeline.
 func (pl *Pipeline) Record(attrs ...storage.Attr) error {
-	if err := pl.writer.SendAttrs(attrs...); err != nil {
+	if err := pl.writer.Do(func(f File) error {
+		if err := f.SetAttrs(attrs...); err != nil {
+			return err
+		}
+		return f.Flush()
+	}); err != nil {
 		return pl.fail(err)
 	}
 	return nil
@@ -501,10 +536,10 @@ func (pl *Pipeline) checkpointLast() {
 	}
 }
 
-// Run is the convenience for a whole run: New, Run, Close. The engine is
-// the caller's.
+// Run is the convenience for a whole run into an HDF5 file: New with
+// OpenHDF5, Run, Close. The engine is the caller's.
 func Run(ctx context.Context, src Source, cfg Config) (*Summary, error) {
-	pl, err := New(src, cfg)
+	pl, err := New(src, cfg, OpenHDF5)
 	if err != nil {
 		return nil, err
 	}

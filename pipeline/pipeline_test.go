@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"grayscott/sim"
-	"grayscott/storage"
 	"grayscott/storage/h5"
 )
 
@@ -154,8 +153,29 @@ func TestShapesGiveTheReferenceImages(t *testing.T) {
 }
 
 // gatedSink holds every write until the test opens the gate.
+// wrapped opens the file with OpenHDF5, then wraps it (fault injection).
+func wrapped(wrap func(File) File) Opener {
+	return func(cfg Config) (File, *h5.Checkpoint, error) {
+		f, ck, err := OpenHDF5(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return wrap(f), ck, nil
+	}
+}
+
+// runWith is Run with the file opened by open.
+func runWith(ctx context.Context, src Source, cfg Config, open Opener) (*Summary, error) {
+	pl, err := New(src, cfg, open)
+	if err != nil {
+		return nil, err
+	}
+	pl.Run(ctx)
+	return pl.Close(nil)
+}
+
 type gatedSink struct {
-	*h5.File
+	File
 	gate chan struct{}
 }
 
@@ -178,9 +198,7 @@ func TestBackpressureBoundsTheEngine(t *testing.T) {
 		src := newRefSource(p, c.slots)
 		gate := make(chan struct{})
 		pl, err := New(src, Config{Params: p, Output: path, BufferLen: c.bufferLen, CompressionLevel: c.level,
-			CompressWorkers: c.workers, WrapSink: func(s storage.Sink) storage.Sink {
-				return &gatedSink{File: s.(*h5.File), gate: gate}
-			}})
+			CompressWorkers: c.workers}, wrapped(func(f File) File { return &gatedSink{File: f, gate: gate} }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +237,7 @@ func TestBackpressureBoundsTheEngine(t *testing.T) {
 // dying disk would. It embeds the file so that the writer still finds its
 // checkpoints and attributes.
 type failingSink struct {
-	*h5.File
+	File
 	failAt, n int
 }
 
@@ -243,8 +261,8 @@ func TestFailingSinkStopsTheRun(t *testing.T) {
 		var sum *Summary
 		var err error
 		withDeadline(t, 20*time.Second, func() {
-			sum, err = Run(context.Background(), src, Config{Params: p, Output: path, BufferLen: bufferLen,
-				WrapSink: func(s storage.Sink) storage.Sink { return &failingSink{File: s.(*h5.File), failAt: 7} }})
+			sum, err = runWith(context.Background(), src, Config{Params: p, Output: path, BufferLen: bufferLen},
+				wrapped(func(f File) File { return &failingSink{File: f, failAt: 7} }))
 		})
 		if !errors.Is(err, syscall.EIO) {
 			t.Fatalf("buffer %d: error %v, want EIO", bufferLen, err)
@@ -307,7 +325,7 @@ func TestCancelKeepsComputedImagesAndResumes(t *testing.T) {
 		cfg.OnImage = nil
 		cfg.Resume = true
 		src2 := newRefSource(p, slots)
-		pl, err := New(src2, cfg)
+		pl, err := New(src2, cfg, OpenHDF5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,14 +388,14 @@ func TestResumeAfterAFailureRecomputes(t *testing.T) {
 	p := testParams(10, 10, 12, 7, sim.Zero)
 	want := expected(p)
 	path := filepath.Join(t.TempDir(), "r.h5")
-	cfg := Config{Params: p, Output: path, BufferLen: 2, FlushEvery: 3,
-		WrapSink: func(s storage.Sink) storage.Sink { return &failingSink{File: s.(*h5.File), failAt: 8} }}
-	if _, err := Run(context.Background(), newRefSource(p, 2), cfg); !errors.Is(err, syscall.EIO) {
+	cfg := Config{Params: p, Output: path, BufferLen: 2, FlushEvery: 3}
+	failing := wrapped(func(f File) File { return &failingSink{File: f, failAt: 8} })
+	if _, err := runWith(context.Background(), newRefSource(p, 2), cfg, failing); !errors.Is(err, syscall.EIO) {
 		t.Fatalf("error %v, want EIO", err)
 	}
-	cfg.WrapSink, cfg.Resume = nil, true
+	cfg.Resume = true
 	src := newRefSource(p, 2)
-	pl, err := New(src, cfg)
+	pl, err := New(src, cfg, OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,8 +425,8 @@ func TestResumeRefusesOtherParameters(t *testing.T) {
 		p     sim.Params
 		level int
 		want  string
-	}{{other, 0, "killrate 0.06 (file: 0.054)"}, {p, 3, "compression level 3 (file: 0)"}, {fewer, 0, "already holds 4 images"}} {
-		_, err := New(newRefSource(c.p, 2), Config{Params: c.p, Output: path, Resume: true, CompressionLevel: c.level})
+	}{{other, 0, "--killrate 0.06 (file: 0.054)"}, {p, 3, "--compression-level 3 (file: 0)"}, {fewer, 0, "already holds 4 images"}} {
+		_, err := New(newRefSource(c.p, 2), Config{Params: c.p, Output: path, Resume: true, CompressionLevel: c.level}, OpenHDF5)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("resume with %+v level %d: %v, want %q", c.p, c.level, err, c.want)
 		}
@@ -423,7 +441,7 @@ func TestAdvanceInSmallSteps(t *testing.T) {
 	p := testParams(13, 11, 6, 10, sim.Neumann)
 	path := filepath.Join(t.TempDir(), "w.h5")
 	src := newRefSource(p, 2)
-	pl, err := New(src, Config{Params: p, Output: path, BufferLen: 1})
+	pl, err := New(src, Config{Params: p, Output: path, BufferLen: 1}, OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +478,7 @@ func TestAdvanceInSmallSteps(t *testing.T) {
 func TestCloseWithAStopOfTheCaller(t *testing.T) {
 	p := testParams(9, 9, 10, 4, sim.Zero)
 	path := filepath.Join(t.TempDir(), "c.h5")
-	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: path, BufferLen: 1})
+	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: path, BufferLen: 1}, OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,7 +501,7 @@ func TestCloseWithAStopOfTheCaller(t *testing.T) {
 // while it goes (as a progress display does), under the race detector.
 func TestConcurrentObservers(t *testing.T) {
 	p := testParams(16, 16, 40, 2, sim.Zero)
-	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: filepath.Join(t.TempDir(), "o.h5"), BufferLen: 2})
+	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: filepath.Join(t.TempDir(), "o.h5"), BufferLen: 2}, OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}

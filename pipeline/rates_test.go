@@ -42,7 +42,7 @@ func TestRatesChangeAndResume(t *testing.T) {
 	for _, slots := range []int{1, 2} {
 		path := filepath.Join(t.TempDir(), "rates.h5")
 		cfg := Config{Params: p, Output: path, BufferLen: 1, FlushEvery: 1}
-		pl, err := New(newRefSource(p, slots), cfg)
+		pl, err := New(newRefSource(p, slots), cfg, OpenHDF5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestRatesChangeAndResume(t *testing.T) {
 		sameImages(t, "before the stop", readImages(t, path), want[:stopAt])
 
 		cfg.Resume = true
-		pl, err = New(newRefSource(p, slots), cfg)
+		pl, err = New(newRefSource(p, slots), cfg, OpenHDF5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestRecordReachesTheFileAtOnce(t *testing.T) {
 	p := testParams(16, 16, 1000, 5, sim.Periodic)
 	path := filepath.Join(t.TempDir(), "record.h5")
 	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: path, BufferLen: 2,
-		Attrs: []storage.Attr{{Name: "interactive_changes", Value: ""}}})
+		Attrs: []storage.Attr{{Name: "interactive_changes", Value: ""}}}, OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,8 @@
 // without making the producer wait for the disk: a fixed Pool of frames
 // (the bound on memory), a bounded queue, and a Writer goroutine that owns
 // every call on the sink, encodes chunks in parallel when the sink takes
-// them, and keeps the sink's first error sticky. It is pure Go; the HDF5
-// file format is in storage/h5.
+// them, and keeps the sink's first error sticky. It is pure Go and knows
+// nothing of the model; the HDF5 file format is in storage/h5.
 //
 // Ownership of a frame: Writer.Frame (or Pool.Get) hands it to the
 // producer; Writer.Send hands it to the writer, after which the producer
@@ -18,64 +18,46 @@ type Attr struct {
 	Value any
 }
 
-// Sink stores frames in order. A Writer calls its methods from one
-// goroutine only, locked to one OS thread.
+// Sink stores a run's images in order: an HDF5 file (storage/h5.File) in
+// grayscott, a fake in tests. A Writer calls its methods from one
+// goroutine only, locked to one OS thread (the producer's when the Writer
+// is synchronous); what else a producer needs of its sink (attributes, say)
+// goes through Writer.Do, on the same goroutine.
 type Sink interface {
+	// NewEncoder returns an encoder of this sink's chunks, one per
+	// encoding worker (the Writer calls it on its goroutine), or nil when
+	// the sink stores frames as they are: then the Writer calls
+	// WriteFrame, else it encodes on its workers and calls WriteChunk.
+	NewEncoder() Encoder
 	// WriteFrame stores the next image; frame is not retained.
 	WriteFrame(frame []float32) error
+	// WriteChunk stores the next image, given as a chunk from one of its
+	// encoders; chunk is not retained.
+	WriteChunk(chunk []byte) error
+	// WriteCheckpoint saves u, U after step steps, whose V is v, the image
+	// stored last, so that a run can resume from it. It is durable after
+	// the next Flush.
+	WriteCheckpoint(u, v []float32, step int64) error
+	// Publish makes what the sink holds visible to readers following it,
+	// more cheaply than the durable Flush.
+	Publish() error
 	// Flush makes what was stored so far durable.
 	Flush() error
+	// Frames returns how many images the sink holds; a resumed file holds
+	// some when it opens, and the Writer counts the flush schedule from
+	// there.
+	Frames() int
+	// StoredSize returns the bytes the sink's images take after its own
+	// encoding (an HDF5 file compressing in line), or 0 when it cannot tell.
+	StoredSize() int64
 	// Close records the final state (completed, else why not) and
 	// releases the sink.
 	Close(completed bool, reason string) error
 }
 
-// Encoder turns frames into the bytes a ChunkSink stores. One Encoder is
-// used by one goroutine at a time; the chunk it returns aliases its own
-// buffer and is valid until the next Encode.
+// Encoder turns frames into the chunks a Sink stores. One Encoder is used
+// by one goroutine at a time; the chunk it returns aliases its own buffer
+// and is valid until the next Encode.
 type Encoder interface {
 	Encode(frame []float32) ([]byte, error)
-}
-
-// ChunkSink is a Sink that also takes images as chunks encoded away from
-// it (compressed), so that a Writer can encode several frames in parallel
-// on its workers while the sink stores them in order.
-type ChunkSink interface {
-	Sink
-	// Encodes reports whether chunks need encoding at all (a raw sink
-	// says false, and the Writer uses WriteFrame).
-	Encodes() bool
-	// NewEncoder returns an encoder for this sink's chunks; the Writer
-	// makes one per worker, on the writer goroutine.
-	NewEncoder() Encoder
-	// WriteChunk stores the next image, given as its encoded chunk; chunk
-	// is not retained.
-	WriteChunk(chunk []byte) error
-}
-
-// Checkpointer is a Sink that can save the full state with an image, so
-// that a run can resume from it.
-type Checkpointer interface {
-	// WriteCheckpoint saves u, U after step steps, whose V is v, the image
-	// just written.
-	WriteCheckpoint(u, v []float32, step int64) error
-}
-
-// StoredSizer is a Sink that knows how many bytes its images take, after
-// its own compression (an HDF5 file compressing in line).
-type StoredSizer interface {
-	StoredSize() int64
-}
-
-// RateTracker is a Sink whose checkpoints record the feed and kill rates in
-// force (Writer.SendRates): TrackRates runs on the writer's goroutine, in
-// order with the images.
-type RateTracker interface {
-	TrackRates(feed, kill float32)
-}
-
-// AttrSetter is a Sink that records attributes (Writer.SendAttrs goes
-// through it).
-type AttrSetter interface {
-	SetAttrs(attrs ...Attr) error
 }

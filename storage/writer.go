@@ -11,18 +11,17 @@ import (
 
 // item is one queued image, with U when it carries a checkpoint. A
 // checkpoint-only item carries the state of the image stored last, which
-// is not stored again. A record (attrs or rates, no frame) changes the
-// file between two images.
-type item struct {
+// is not stored again. A record (Do: a function, no frame) changes the
+// sink between two images.
+type item[S Sink] struct {
 	frame          []float32
 	u              []float32
 	step           int64
 	checkpointOnly bool
-	attrs          []Attr
-	rates          *[2]float32
+	do             func(S) error
 }
 
-func (it item) record() bool { return it.frame == nil }
+func (it item[S]) record() bool { return it.frame == nil }
 
 // WriterOptions shape a Writer.
 type WriterOptions struct {
@@ -31,12 +30,11 @@ type WriterOptions struct {
 	BufferLen int
 	// FlushEvery flushes the sink every so many frames; 0 only at Close.
 	FlushEvery int
-	// Workers encode chunks in parallel when the sink is a ChunkSink with a
-	// compression level above 0 and BufferLen > 0; 0 leaves compression to
-	// the sink (HDF5's in-line filter).
+	// Workers encode chunks in parallel when the sink has an encoder
+	// (Sink.NewEncoder) and BufferLen > 0; 0 leaves encoding to the sink
+	// (HDF5's in-line filter).
 	Workers int
-	// PublishEvery, when positive, has a Publisher sink publish what it
-	// holds (visible to readers following it, not durable) once that long
+	// PublishEvery, when positive, has the sink publish what it holds (visible to readers following it, not durable) once that long
 	// has passed since the last flush or publish, checked after each image.
 	PublishEvery time.Duration
 	// OnFlush, when set, is called after each flush with the number of
@@ -83,8 +81,8 @@ const DefaultPublishEvery = time.Second
 // ErrClosed is returned by Send and Frame after Close.
 var ErrClosed = errors.New("storage: writer closed")
 
-// Writer moves frames from a producer to a Sink through a bounded queue,
-// recycling them through a Pool. The producer loop is
+// Writer moves frames from a producer to a Sink of type S through a
+// bounded queue, recycling them through a Pool. The producer loop is
 //
 //	frame, err := w.Frame(ctx) // blocks while every frame is in flight
 //	... fill frame ...
@@ -97,12 +95,12 @@ var ErrClosed = errors.New("storage: writer closed")
 // The first error of the sink is sticky: every later Send and Frame returns
 // it (promptly: a producer blocked in Frame is woken), frames still queued
 // are returned to the pool unwritten, and Close returns it.
-type Writer struct {
+type Writer[S Sink] struct {
 	opts      WriterOptions
 	pool      *Pool
 	statePool *Pool // U frames for checkpoints, or nil
-	sink      Sink
-	queue     chan item
+	sink      S
+	queue     chan item[S]
 
 	mu     sync.Mutex
 	err    error
@@ -129,11 +127,11 @@ type Writer struct {
 // StartWriter opens the sink with open (on the writer goroutine when
 // BufferLen > 0) and starts the writer. pool should hold opts.PoolSize()
 // frames: fewer starve the writer, more make Send block on a full queue. When open fails, its error is returned and nothing runs.
-func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Writer, error) {
+func StartWriter[S Sink](open func() (S, error), pool *Pool, opts WriterOptions) (*Writer[S], error) {
 	if opts.BufferLen < 0 || opts.FlushEvery < 0 || opts.Workers < 0 {
 		return nil, fmt.Errorf("storage: writer options %+v: none may be negative", opts)
 	}
-	w := &Writer{opts: opts, pool: pool, failed: make(chan struct{}), done: make(chan struct{})}
+	w := &Writer[S]{opts: opts, pool: pool, failed: make(chan struct{}), done: make(chan struct{})}
 	if opts.Checkpoints {
 		w.statePool = NewPool(pool.Size(), pool.Cells())
 	}
@@ -146,7 +144,7 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 		close(w.done)
 		return w, nil
 	}
-	w.queue = make(chan item, opts.BufferLen)
+	w.queue = make(chan item[S], opts.BufferLen)
 	opened := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // the sink's calls stay on one OS thread (HDF5 keeps per-thread state)
@@ -168,37 +166,21 @@ func StartWriter(open func() (Sink, error), pool *Pool, opts WriterOptions) (*Wr
 	return w, nil
 }
 
-// Publisher is a Sink that can make what it holds visible to readers
-// following it, more cheaply than a durable Flush.
-type Publisher interface {
-	Publish() error
-}
-
-// FrameCounter is a Sink that already holds images when it opens (a
-// resumed file); the Writer counts the flush schedule from there.
-type FrameCounter interface {
-	Frames() int
-}
-
-func (w *Writer) setSink(s Sink) {
+func (w *Writer[S]) setSink(s S) {
 	w.sink = s
 	w.published = time.Now()
-	if fc, ok := s.(FrameCounter); ok {
-		w.firstImage = fc.Frames()
-	}
-	if sz, ok := s.(StoredSizer); ok {
-		w.sizeAtOpen = sz.StoredSize()
-	}
+	w.firstImage = s.Frames()
+	w.sizeAtOpen = s.StoredSize()
 }
 
 // Err returns the first error, or nil.
-func (w *Writer) Err() error {
+func (w *Writer[S]) Err() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
 }
 
-func (w *Writer) fail(err error) {
+func (w *Writer[S]) fail(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err == nil {
@@ -210,18 +192,18 @@ func (w *Writer) fail(err error) {
 // Frame returns a free frame from the pool, blocking while none is free
 // (backpressure). It returns early with the writer's sticky error or ctx's
 // error. The frame belongs to the caller until Send.
-func (w *Writer) Frame(ctx context.Context) ([]float32, error) { return w.frameFrom(ctx, w.pool) }
+func (w *Writer[S]) Frame(ctx context.Context) ([]float32, error) { return w.frameFrom(ctx, w.pool) }
 
 // StateFrame returns a free frame for U (for SendState), like Frame; it
 // needs WriterOptions.Checkpoints.
-func (w *Writer) StateFrame(ctx context.Context) ([]float32, error) {
+func (w *Writer[S]) StateFrame(ctx context.Context) ([]float32, error) {
 	if w.statePool == nil {
 		return nil, errors.New("storage: StateFrame on a writer made without Checkpoints")
 	}
 	return w.frameFrom(ctx, w.statePool)
 }
 
-func (w *Writer) frameFrom(ctx context.Context, pool *Pool) ([]float32, error) {
+func (w *Writer[S]) frameFrom(ctx context.Context, pool *Pool) ([]float32, error) {
 	if w.closed {
 		return nil, ErrClosed
 	}
@@ -242,40 +224,36 @@ func (w *Writer) frameFrom(ctx context.Context, pool *Pool) ([]float32, error) {
 // it afterwards. Synchronous writers store it before returning. Send returns
 // the sticky error of an earlier failure, after which the frame is simply
 // recycled.
-func (w *Writer) Send(frame []float32) error { return w.send(item{frame: frame}) }
+func (w *Writer[S]) Send(frame []float32) error { return w.send(item[S]{frame: frame}) }
 
 // SendState is Send for an image that carries a checkpoint: u (from
 // StateFrame) is U after step steps, frame is V. After the image, the sink
-// saves the checkpoint (when it is a Checkpointer) and flushes. Both
+// saves the checkpoint and flushes. Both
 // frames belong to the writer afterwards.
-func (w *Writer) SendState(frame, u []float32, step int64) error {
-	return w.send(item{frame: frame, u: u, step: step})
+func (w *Writer[S]) SendState(frame, u []float32, step int64) error {
+	return w.send(item[S]{frame: frame, u: u, step: step})
 }
 
 // SendCheckpoint asks for a checkpoint of the image sent last, which went
 // without one: v (from Frame) is that image's V again, u (from
 // StateFrame) its U, after step steps. The image is not stored twice. Both
 // frames belong to the writer afterwards.
-func (w *Writer) SendCheckpoint(v, u []float32, step int64) error {
-	return w.send(item{frame: v, u: u, step: step, checkpointOnly: true})
+func (w *Writer[S]) SendCheckpoint(v, u []float32, step int64) error {
+	return w.send(item[S]{frame: v, u: u, step: step, checkpointOnly: true})
 }
 
-// SendAttrs queues attributes to record in the file, in order with the
-// images, and flushed at once (a window's changes, as they happen). Call
-// it from the producer's goroutine. The sink must be an AttrSetter.
-func (w *Writer) SendAttrs(attrs ...Attr) error {
-	return w.send(item{attrs: attrs})
-}
-
-// SendRates tells the sink (a RateTracker) the feed and kill rates in force
-// for the images sent from now on, so that their checkpoints record them.
-// Call it from the producer's goroutine.
-func (w *Writer) SendRates(feed, kill float32) error {
-	return w.send(item{rates: &[2]float32{feed, kill}})
+// Do runs f on the goroutine that owns the sink, in order with the
+// images: after those sent before it, before those sent after it (a
+// synchronous Writer runs it before Do returns). It is how a producer
+// changes its sink between two images: attributes, the rates its
+// checkpoints record. f's error becomes the writer's sticky error. Do may
+// wait while the queue is full. Call it from the producer's goroutine.
+func (w *Writer[S]) Do(f func(S) error) error {
+	return w.send(item[S]{do: f})
 }
 
 // recycle returns an item's frames to their pools.
-func (w *Writer) recycle(it item) {
+func (w *Writer[S]) recycle(it item[S]) {
 	if it.record() {
 		return
 	}
@@ -285,7 +263,7 @@ func (w *Writer) recycle(it item) {
 	}
 }
 
-func (w *Writer) send(it item) error {
+func (w *Writer[S]) send(it item[S]) error {
 	if w.closed {
 		w.recycle(it)
 		return ErrClosed
@@ -316,24 +294,24 @@ func (w *Writer) send(it item) error {
 
 // Recycle returns a frame from Frame that will not be sent (its producer
 // failed to fill it).
-func (w *Writer) Recycle(frame []float32) { w.pool.Put(frame) }
+func (w *Writer[S]) Recycle(frame []float32) { w.pool.Put(frame) }
 
 // RecycleState returns a frame from StateFrame that will not be sent.
-func (w *Writer) RecycleState(u []float32) { w.statePool.Put(u) }
+func (w *Writer[S]) RecycleState(u []float32) { w.statePool.Put(u) }
 
 // Blocked reports whether the producer is blocked in Frame or StateFrame
 // now, waiting for storage to give a frame back. It may be called from any
 // goroutine.
-func (w *Writer) Blocked() bool {
+func (w *Writer[S]) Blocked() bool {
 	return w.pool.Waiting() > 0 || (w.statePool != nil && w.statePool.Waiting() > 0)
 }
 
 // QueueLen returns how many images wait in the queue now, and its capacity.
-func (w *Writer) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
+func (w *Writer[S]) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
 
 // store writes one image to the sink, then its checkpoint and flushes on
 // schedule; errors become sticky. It runs on the goroutine that owns the sink.
-func (w *Writer) store(it item) {
+func (w *Writer[S]) store(it item[S]) {
 	if it.record() {
 		w.storeRecord(it)
 		return
@@ -354,36 +332,23 @@ func (w *Writer) store(it item) {
 	}
 }
 
-// storeRecord applies a record: attributes are written and flushed (a
-// crash keeps them), rates go to the sink for the checkpoints that follow.
-func (w *Writer) storeRecord(it item) {
-	var err error
-	if it.rates != nil {
-		if rt, ok := w.sink.(RateTracker); ok {
-			rt.TrackRates(it.rates[0], it.rates[1])
-		}
-	}
-	if len(it.attrs) > 0 {
-		as, ok := w.sink.(AttrSetter)
-		if !ok {
-			err = fmt.Errorf("storage: the sink records no attributes (%s)", it.attrs[0].Name)
-		} else if err = as.SetAttrs(it.attrs...); err == nil {
-			err = w.flush()
-		}
-	}
+// storeRecord runs a record's function on the sink (see Do).
+func (w *Writer[S]) storeRecord(it item[S]) {
+	start := time.Now()
+	err := it.do(w.sink)
+	w.stats.WriteTime += time.Since(start)
 	if err != nil {
 		w.fail(err)
 	}
 }
 
 // storeCheckpoint saves a checkpoint-only item's state and flushes.
-func (w *Writer) storeCheckpoint(it item) {
-	cp, ok := w.sink.(Checkpointer)
-	if !ok || w.stats.Frames == 0 {
+func (w *Writer[S]) storeCheckpoint(it item[S]) {
+	if w.stats.Frames == 0 {
 		return
 	}
 	start := time.Now()
-	err := cp.WriteCheckpoint(it.u, it.frame, it.step)
+	err := w.sink.WriteCheckpoint(it.u, it.frame, it.step)
 	if err == nil {
 		w.stats.Checkpoints++
 		err = w.flush()
@@ -396,32 +361,30 @@ func (w *Writer) storeCheckpoint(it item) {
 
 // stored counts a stored image, saves its checkpoint and flushes when one
 // is due: after every checkpoint, and every FlushEvery images.
-func (w *Writer) stored(it item) error {
+func (w *Writer[S]) stored(it item[S]) error {
 	w.stats.Frames++
 	w.stats.Bytes += int64(4 * w.pool.Cells())
 	due := w.opts.FlushEvery > 0 && (w.firstImage+w.stats.Frames)%w.opts.FlushEvery == 0
 	if it.u != nil {
-		if cp, ok := w.sink.(Checkpointer); ok {
-			if err := cp.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
-				return err
-			}
-			w.stats.Checkpoints++
-			due = true
+		if err := w.sink.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
+			return err
 		}
+		w.stats.Checkpoints++
+		due = true
 	}
 	if due {
 		return w.flush()
 	}
-	if pub, ok := w.sink.(Publisher); ok && w.opts.PublishEvery > 0 && time.Since(w.published) >= w.opts.PublishEvery {
+	if w.opts.PublishEvery > 0 && time.Since(w.published) >= w.opts.PublishEvery {
 		w.published = time.Now()
 		w.stats.Publishes++
-		return pub.Publish()
+		return w.sink.Publish()
 	}
 	return nil
 }
 
 // flush flushes the sink and reports it (OnFlush).
-func (w *Writer) flush() error {
+func (w *Writer[S]) flush() error {
 	w.stats.Flushes++
 	w.published = time.Now()
 	if err := w.sink.Flush(); err != nil {
@@ -435,10 +398,13 @@ func (w *Writer) flush() error {
 
 // drain is the writer goroutine's loop: it ends when the queue is closed
 // and empty, then closes the sink.
-func (w *Writer) drain() {
-	cs, ok := w.sink.(ChunkSink)
-	if ok && w.opts.Workers > 0 && cs.Encodes() {
-		w.drainEncoded(cs)
+func (w *Writer[S]) drain() {
+	var enc Encoder
+	if w.opts.Workers > 0 {
+		enc = w.sink.NewEncoder()
+	}
+	if enc != nil {
+		w.drainEncoded(enc)
 	} else {
 		for {
 			start := time.Now()
@@ -457,8 +423,8 @@ func (w *Writer) drain() {
 }
 
 // encodeJob carries one image through a worker.
-type encodeJob struct {
-	item
+type encodeJob[S Sink] struct {
+	item[S]
 	enc   Encoder
 	chunk []byte
 	err   error
@@ -471,14 +437,18 @@ type encodeJob struct {
 // the sink writes. At most Workers frames are in the writer's hands (being
 // encoded, waiting in order, or being stored): with a pool of PoolSize()
 // frames the producer then waits in Frame, never in Send.
-func (w *Writer) drainEncoded(cs ChunkSink) {
+func (w *Writer[S]) drainEncoded(first Encoder) {
 	n := w.opts.Workers
-	free := make(chan *encodeJob, n)
-	for range n {
-		free <- &encodeJob{enc: cs.NewEncoder(), done: make(chan struct{}, 1)}
+	free := make(chan *encodeJob[S], n)
+	for i := range n {
+		enc := first
+		if i > 0 {
+			enc = w.sink.NewEncoder()
+		}
+		free <- &encodeJob[S]{enc: enc, done: make(chan struct{}, 1)}
 	}
-	work := make(chan *encodeJob, n)
-	ordered := make(chan *encodeJob, n) // in frame order
+	work := make(chan *encodeJob[S], n)
+	ordered := make(chan *encodeJob[S], n) // in frame order
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
@@ -519,23 +489,23 @@ func (w *Writer) drainEncoded(cs ChunkSink) {
 			} else if j.checkpointOnly {
 				w.storeCheckpoint(j.item)
 			} else {
-				w.storeChunk(cs, j)
+				w.storeChunk(j)
 			}
 		}
 		w.recycle(j.item)
-		j.item, j.chunk, j.err = item{}, nil, nil
+		j.item, j.chunk, j.err = item[S]{}, nil, nil
 		free <- j
 	}
 	wg.Wait()
 }
 
-func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
+func (w *Writer[S]) storeChunk(j *encodeJob[S]) {
 	if j.err != nil {
 		w.fail(j.err)
 		return
 	}
 	start := time.Now()
-	err := cs.WriteChunk(j.chunk)
+	err := w.sink.WriteChunk(j.chunk)
 	if err == nil {
 		w.stats.StoredBytes += int64(len(j.chunk))
 		err = w.stored(j.item)
@@ -546,11 +516,11 @@ func (w *Writer) storeChunk(cs ChunkSink, j *encodeJob) {
 	}
 }
 
-func (w *Writer) closeSink() {
+func (w *Writer[S]) closeSink() {
 	// What the images take in the sink: the sink's own count where it has
 	// one (it compresses in line: the writer saw only raw frames).
-	if sz, ok := w.sink.(StoredSizer); ok && w.stats.Frames > 0 {
-		if n := sz.StoredSize() - w.sizeAtOpen; n > 0 {
+	if w.stats.Frames > 0 {
+		if n := w.sink.StoredSize() - w.sizeAtOpen; n > 0 {
 			w.stats.StoredBytes = n
 		}
 	}
@@ -563,7 +533,7 @@ func (w *Writer) closeSink() {
 // first), the sink is closed with completed and reason (why it is not
 // completed), and the first error is returned with the run's figures.
 // Close waits for the writer goroutine; it is idempotent.
-func (w *Writer) Close(completed bool, reason string) (Stats, error) {
+func (w *Writer[S]) Close(completed bool, reason string) (Stats, error) {
 	if !w.closed {
 		w.closed = true
 		if err := w.Err(); err != nil && completed {

@@ -11,8 +11,20 @@ import (
 	"time"
 )
 
+// nopSink is the part of a Sink the fakes below leave alone: it stores
+// frames raw, takes no checkpoints and holds nothing when opened.
+type nopSink struct{}
+
+func (nopSink) NewEncoder() Encoder                              { return nil }
+func (nopSink) WriteChunk([]byte) error                          { panic("a raw sink got a chunk") }
+func (nopSink) WriteCheckpoint(u, v []float32, step int64) error { return nil }
+func (nopSink) Publish() error                                   { return nil }
+func (nopSink) Frames() int                                      { return 0 }
+func (nopSink) StoredSize() int64                                { return 0 }
+
 // memSink records what it is given; failAt is the fault seam.
 type memSink struct {
+	nopSink
 	mu        sync.Mutex
 	firsts    []float32 // frame[0] of each stored frame, in order
 	failAt    int       // fail the failAt-th write (1-based); 0 never
@@ -137,14 +149,17 @@ func TestSteadyStateDoesNotAllocate(t *testing.T) {
 	}
 }
 
-type discardSink struct{ n atomic.Int64 }
+type discardSink struct {
+	nopSink
+	n atomic.Int64
+}
 
 func (s *discardSink) WriteFrame([]float32) error { s.n.Add(1); return nil }
 func (s *discardSink) Flush() error               { return nil }
 func (s *discardSink) Close(bool, string) error   { return nil }
 
 // produce runs the producer side: n frames numbered 1..n in frame[0].
-func produce(w *Writer, n int) error {
+func produce[S Sink](w *Writer[S], n int) error {
 	for i := 1; i <= n; i++ {
 		f, err := w.Frame(context.Background())
 		if err != nil {
@@ -194,7 +209,8 @@ func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 		if c.workers > 0 {
 			sink = &gatedChunkSink{g: g}
 		}
-		w, err := StartWriter(func() (Sink, error) { return sink, nil }, pool, opts)
+		open := func() (Sink, error) { return sink, nil }
+		w, err := StartWriter(open, pool, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,7 +375,10 @@ func TestCancelledProducerDoesNotHang(t *testing.T) {
 	withDeadline(t, 10*time.Second, func() { w.Close(false, "cancelled") })
 }
 
-type blockingSink struct{ release chan struct{} }
+type blockingSink struct {
+	nopSink
+	release chan struct{}
+}
 
 func (s *blockingSink) WriteFrame([]float32) error { <-s.release; return nil }
 func (s *blockingSink) Flush() error               { return nil }
@@ -378,7 +397,6 @@ type textEncoder struct{}
 
 func (textEncoder) Encode(f []float32) ([]byte, error) { return []byte(fmt.Sprint(f[0])), nil }
 
-func (s *chunkSink) Encodes() bool                { return true }
 func (s *chunkSink) NewEncoder() Encoder          { return textEncoder{} }
 func (s *chunkSink) WriteChunk(c []byte) error    { s.chunks = append(s.chunks, string(c)); return nil }
 func (s *chunkSink) WriteFrame(f []float32) error { panic("an encoding sink got a raw frame") }
@@ -495,4 +513,45 @@ func (e countingEncoder) Encode(f []float32) ([]byte, error) {
 	}
 	<-e.s.gate
 	return []byte(fmt.Sprint(f[0])), nil
+}
+
+// TestDoRunsInOrderWithImages queues a function between images, on every
+// shape of writer: it runs on the sink after the images sent before it and
+// before those sent after it, and its error is sticky.
+func TestDoRunsInOrderWithImages(t *testing.T) {
+	for _, c := range []struct{ bufferLen, workers int }{{0, 0}, {1, 0}, {3, 0}, {1, 2}, {3, 3}} {
+		sink := &chunkSink{}
+		var s Sink = &sink.memSink
+		if c.workers > 0 {
+			s = sink
+		}
+		opts := WriterOptions{BufferLen: c.bufferLen, Workers: c.workers}
+		w, err := StartWriter(func() (Sink, error) { return s, nil }, NewPool(opts.PoolSize(), 4), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := func() int { return len(sink.chunks) + len(sink.firsts) }
+		var seen []int
+		errStop := errors.New("stop here")
+		withDeadline(t, 10*time.Second, func() {
+			if err := produce(w, 5); err != nil {
+				t.Error(err)
+			}
+			w.Do(func(Sink) error { seen = append(seen, stored()); return nil })
+			if err := produce(w, 3); err != nil {
+				t.Error(err)
+			}
+			w.Do(func(Sink) error { seen = append(seen, stored()); return errStop })
+			for range 20 { // the error reaches the producer
+				if err := produce(w, 1); err != nil {
+					break
+				}
+			}
+		})
+		_, err = w.Close(true, "")
+		if fmt.Sprint(seen) != "[5 8]" || !errors.Is(err, errStop) || stored() != 8 {
+			t.Errorf("%+v: Do saw %v images stored, Close %v, %d images stored; want [5 8], the function's error, 8",
+				c, seen, err, stored())
+		}
+	}
 }

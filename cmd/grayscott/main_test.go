@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"grayscott/storage"
+	"grayscott/pipeline"
 	"grayscott/storage/h5"
 )
 
@@ -22,7 +22,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GRAYSCOTT_BE_MAIN") == "1" {
 		// A child of the test: the parent's cache folder is in the environment.
 		if k, err := strconv.Atoi(os.Getenv("GRAYSCOTT_FAIL_WRITE_AT")); err == nil && k >= 0 {
-			testSinkHook = func(s storage.Sink) storage.Sink { return &faultFile{File: s.(*h5.File), failAt: k} }
+			openFile = func(cfg pipeline.Config) (pipeline.File, *h5.Checkpoint, error) {
+				f, ck, err := pipeline.OpenHDF5(cfg)
+				if err != nil {
+					return nil, nil, err
+				}
+				return &faultFile{File: f, path: cfg.Output, failAt: k}, ck, nil
+			}
 		}
 		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
@@ -47,14 +53,15 @@ func command(args ...string) *exec.Cmd {
 
 // faultFile fails the write of image failAt (0-based, in this run) with EIO.
 type faultFile struct {
-	*h5.File
+	pipeline.File
+	path      string
 	failAt, n int
 }
 
 func (f *faultFile) fault() error {
 	defer func() { f.n++ }()
 	if f.n == f.failAt {
-		return fmt.Errorf("h5: writing image %d to %s: %w (injected)", f.Frames(), f.Path(), syscall.EIO)
+		return fmt.Errorf("h5: writing image %d to %s: %w (injected)", f.Frames(), f.path, syscall.EIO)
 	}
 	return nil
 }

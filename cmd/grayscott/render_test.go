@@ -245,7 +245,7 @@ func TestCourseFile(t *testing.T) {
 	if code, _, stderr := runMain("render", path, "-o", out, "-q"); code != exitOK {
 		t.Fatalf("render: exit %d: %s", code, stderr)
 	}
-	if _, err := writeXDMF(path); err != nil {
+	if _, err := h5.WriteXDMF(path); err != nil {
 		t.Errorf("xdmf of a course file: %v", err)
 	}
 }
@@ -340,7 +340,7 @@ func TestXDMF(t *testing.T) {
 		t.Fatalf("/matrix has %s-byte elements, want float32", precision)
 	}
 
-	b, err := os.ReadFile(xdmfPath(in))
+	b, err := os.ReadFile(h5.XDMFPath(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestXDMF(t *testing.T) {
 			t.Errorf("grid %d: source %+v", i, src)
 		}
 	}
-	if _, err := writeXDMF(filepath.Join(t.TempDir(), "a:b.h5")); err == nil || !strings.Contains(err.Error(), "':' or '|'") {
+	if _, err := h5.WriteXDMF(filepath.Join(t.TempDir(), "a:b.h5")); err == nil || !strings.Contains(err.Error(), "':' or '|'") {
 		t.Errorf("a file name with ':': %v", err)
 	}
 
@@ -447,7 +447,7 @@ func TestXDMF(t *testing.T) {
 	if err != nil {
 		t.Skip("pvpython is not installed (Debian packages paraview python3-paraview): the XML was checked, ParaView was not run")
 	}
-	out, err := exec.Command(pvpython, "../../scripts/paraview_check.py", xdmfPath(in), in).CombinedOutput()
+	out, err := exec.Command(pvpython, "../../scripts/paraview_check.py", h5.XDMFPath(in), in).CombinedOutput()
 	if strings.Contains(string(out), "No module named 'h5py'") {
 		t.Skip("pvpython cannot import h5py (Debian package python3-h5py): the XML was checked, ParaView was not run")
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"grayscott/gpu"
 	"grayscott/gpu/gpuconf"
@@ -63,9 +62,8 @@ type viewer interface {
 	close()
 }
 
-// testSinkHook, when set (by tests only), wraps the output file: the seam
-// for fault injection in tests of the command.
-var testSinkHook func(storage.Sink) storage.Sink
+// openFile opens a run's file; tests replace it to inject faults.
+var openFile pipeline.Opener = pipeline.OpenHDF5
 
 // parseRunFlags parses and validates the flags of "grayscott run" (see
 // runflags), then checks the files they name. Every error is a usage
@@ -118,10 +116,10 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 func checkPathClashes(f *runflags.Flags) error {
 	out := cmp.Or(f.Resume, f.Output)
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	if abs(xdmfPath(out)) == abs(out) {
+	if abs(h5.XDMFPath(out)) == abs(out) {
 		return usagef("--output %s: its XDMF sidecar would have the same name; use the .h5 extension", out)
 	}
-	taken := map[string]string{abs(out): "the output", abs(xdmfPath(out)): "the XDMF sidecar " + xdmfPath(out)}
+	taken := map[string]string{abs(out): "the output", abs(h5.XDMFPath(out)): "the XDMF sidecar " + h5.XDMFPath(out)}
 	for _, o := range []struct{ flag, path string }{{"json", f.JSON}, {"screenshot", f.Screenshot}} {
 		if o.path == "" {
 			continue
@@ -135,8 +133,9 @@ func checkPathClashes(f *runflags.Flags) error {
 }
 
 // resumeParams takes the parameters of the file to resume and refuses
-// model flags (sim.Fields, and the compression level) set to other values,
-// naming each difference. -n may raise the number of images.
+// model flags (sim.Fields, and the compression level) given with other
+// values than the file's, naming each (pipeline.CheckResume). -n may raise
+// the number of images.
 func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if err := storage.CheckOutput(path, true); err != nil {
 		return usagef("--resume %s: %v", path, err)
@@ -148,41 +147,33 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if err != nil {
 		return usagef("--resume %s: %v", path, err)
 	}
+	st, serr := r.Status()
 	fp, perr := r.Params()
-	level, lerr := r.Int("compression_level")
-	_, ckImages, _ := r.Checkpoint()
 	flushEvery, ferr := r.Int("flush_every")
 	fileKernel, kerr := r.String("kernel")
 	fileWG, wgerr := r.String("workgroup")
 	cfg.interactions, _ = r.String("interactive_changes")
 	r.Close()
-	if perr != nil || lerr != nil {
-		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, lerr))
+	if perr != nil || serr != nil || !st.Run {
+		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, serr))
 	}
 	given := cfg.pipe.Params
-	var diffs []string
-	for _, f := range sim.Fields {
-		if f.Flag != "nbimage" && fs.Changed(f.Flag) && f.Format(&given) != f.Format(&fp) {
-			diffs = append(diffs, fmt.Sprintf("--%s %s (file: %s)", f.Flag, f.Format(&given), f.Format(&fp)))
-		}
-	}
-	if fs.Changed("compression-level") && int64(cfg.pipe.CompressionLevel) != level {
-		diffs = append(diffs, fmt.Sprintf("--compression-level %d (file: %d)", cfg.pipe.CompressionLevel, level))
-	}
 	if fs.Preset != "" && (given.Feed != fp.Feed || given.Kill != fp.Kill) {
-		diffs = append(diffs, fmt.Sprintf("--preset %s (F %g, k %g; file: F %g, k %g)", fs.Preset,
-			given.Feed, given.Kill, fp.Feed, fp.Kill))
+		return usagef("--resume %s: the file was made with other parameters: --preset %s (F %g, k %g; file: F %g, k %g)",
+			path, fs.Preset, given.Feed, given.Kill, fp.Feed, fp.Kill)
 	}
-	if len(diffs) > 0 {
-		return usagef("--resume %s: the file was made with other parameters: %s", path, strings.Join(diffs, ", "))
-	}
-	images := given.Images
 	if !fs.Changed("nbimage") {
-		images = fp.Images
+		cfg.pipe.Params.Images = fp.Images
 	}
-	if images < ckImages {
-		return usagef("--nbimage %d: %s already holds %d images", images, path, ckImages)
+	cfg.pipe.Output = path
+	ckImages := 0
+	if st.Checkpoint != nil {
+		ckImages = st.Checkpoint.Images
 	}
+	if err := pipeline.CheckResume(cfg.pipe, fp, st.CompressionLevel, ckImages, fs.Changed); err != nil {
+		return usagef("%v", err)
+	}
+	images := cfg.pipe.Params.Images
 	cfg.pipe.Params = fp
 	cfg.pipe.Params.Images = images
 	cfg.preset = "" // the file keeps what it had
@@ -197,8 +188,7 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if wg, err := gpuconf.ParseWorkGroup(fileWG); !fs.Changed("workgroup") && wgerr == nil && err == nil {
 		cfg.workGroup = wg
 	}
-	cfg.pipe.CompressionLevel = int(level)
-	cfg.pipe.Output = path
+	cfg.pipe.CompressionLevel = st.CompressionLevel
 	cfg.pipe.Resume = true
 	return nil
 }
@@ -230,7 +220,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	out, p := cfg.pipe.Output, cfg.pipe.Params
 	if sum != nil {
 		// The sidecar describes whatever the file holds, stopped or not.
-		if _, xerr := writeXDMF(out); xerr != nil {
+		if _, xerr := h5.WriteXDMF(out); xerr != nil {
 			log.Warn("no XDMF sidecar", "err", xerr)
 		}
 		if !cfg.quiet {
@@ -320,8 +310,7 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	pc.OnImage = prog.image
 	// A line per flush at -v: what a crash can no longer lose.
 	pc.OnFlush = func(images int) { log.Debug("flushed", "images", images) }
-	pc.WrapSink = testSinkHook
-	pl, err := pipeline.New(eng, pc)
+	pl, err := pipeline.New(eng, pc, openFile)
 	if err != nil {
 		return nil, err
 	}

@@ -124,7 +124,7 @@ func TestWindowKeysAndMouse(t *testing.T) {
 	}
 	defer s.Release()
 	out := filepath.Join(t.TempDir(), "keys.h5")
-	pl, err := pipeline.New(s, pipeline.Config{Params: p, Output: out, BufferLen: 1})
+	pl, err := pipeline.New(s, pipeline.Config{Params: p, Output: out, BufferLen: 1}, pipeline.OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 		return fmt.Errorf("h5: a checkpoint follows an image; none is written yet")
 	}
 	name := checkpointSlots[f.nextSlot]
-	if err := writeCheckpoint(f.file, name, f.rows, f.cols, u); err != nil {
+	if err := write2D(f.file, CheckpointGroup+"/"+name, u); err != nil {
 		return f.failed(err)
 	}
 	d, err := openDataset(f.file, CheckpointGroup+"/"+name)

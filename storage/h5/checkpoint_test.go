@@ -59,7 +59,7 @@ func TestTornCheckpointFallsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeCheckpoint(f.file, slot, p.Rows, p.Cols, us[0]); err != nil {
+		if err := write2D(f.file, CheckpointGroup+"/"+slot, us[0]); err != nil {
 			t.Fatal(err)
 		}
 		f.Close(false, "tampered")
@@ -76,7 +76,7 @@ func TestTornCheckpointFallsBack(t *testing.T) {
 }
 
 // TestCheckpointKeepsItsRates: a checkpoint records the rates in force
-// (TrackRates) and Resume returns them; a checkpoint whose rates were torn
+// (SetRates) and Resume returns them; a checkpoint whose rates were torn
 // from the rest (the newer slot's feedrate rewritten alone) fails its
 // checksum and the older slot is used.
 func TestCheckpointKeepsItsRates(t *testing.T) {
@@ -90,7 +90,7 @@ func TestCheckpointKeepsItsRates(t *testing.T) {
 	}
 	for i, fr := range frames {
 		if i == 2 {
-			f.TrackRates(0.03, 0.06)
+			f.SetRates(0.03, 0.06)
 		}
 		if err := f.WriteFrame(fr); err != nil {
 			t.Fatal(err)

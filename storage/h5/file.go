@@ -4,8 +4,8 @@
 // wrote; root attributes describe the run (sim.Fields names the model's);
 // /checkpoint holds the state a run resumes from.
 //
-// A *File is a storage.Sink, ChunkSink, Checkpointer and AttrSetter: the
-// storage.Writer drives it from one goroutine locked to an OS thread. The
+// A *File is a storage.Sink: the storage.Writer drives it from one
+// goroutine locked to an OS thread, which makes every call on it. The
 // cgo shim (shim.h, one C file per HDF5 API) fills what gonum.org/v1/hdf5
 // lacks; no HDF5 handle appears in an exported signature.
 //
@@ -32,6 +32,8 @@ import (
 
 // Dataset is the name of the image dataset, as in the course.
 const Dataset = "matrix"
+
+var _ storage.Sink = (*File)(nil)
 
 // ParamAttrs returns the model's parameters as root attributes (one per
 // sim.Fields entry, named after the course's flags), then the initial
@@ -74,7 +76,7 @@ type File struct {
 	syncer     *os.File // a descriptor of the same file, for fsync
 	reserve    *os.File // see makeReserve
 	nextSlot   int      // checkpoint slot written next
-	feed, kill float32  // the rates in force (TrackRates), saved with each checkpoint
+	feed, kill float32  // the rates in force (SetRates), saved with each checkpoint
 	swmr       bool     // in SWMR writing mode
 	// Attribute changes SWMR mode cannot make (new attributes, deletions),
 	// made when the file closes.
@@ -151,19 +153,39 @@ func openSyncer(path string) (*os.File, error) {
 	return s, nil
 }
 
-// createSlots makes the checkpoint slots that are missing (a file of an
-// earlier version may lack them): SWMR writing creates nothing.
+// createSlots makes the checkpoint slots and the attributes a checkpoint
+// writes where they are missing (a file of an earlier version may lack
+// them): SWMR writing creates nothing. A new slot holds no checkpoint
+// (images 0), and the rates in force.
 func (f *File) createSlots() error {
+	g, err := ensureGroup(f.file, CheckpointGroup)
+	if err != nil {
+		return fmt.Errorf("%w in %s", err, f.path)
+	}
+	defer closeGroup(g)
 	for _, name := range checkpointSlots {
-		if err := createSlot(f.file, name, f.rows, f.cols, f.feed, f.kill); err != nil {
+		d, err := ensure2D(g, name, f.rows, f.cols)
+		if err != nil {
 			return fmt.Errorf("%w in %s", err, f.path)
+		}
+		for _, a := range []storage.Attr{{Name: "images", Value: 0}, {Name: "step", Value: 0}, {Name: "crc", Value: 0},
+			{Name: "feedrate", Value: f.feed}, {Name: "killrate", Value: f.kill}} {
+			if !attrExists(d, a.Name) {
+				if err = writeAttr(d, a.Name, a.Value); err != nil {
+					break
+				}
+			}
+		}
+		closeDataset(d)
+		if err != nil {
+			return fmt.Errorf("%w in %s/%s of %s", err, CheckpointGroup, name, f.path)
 		}
 	}
 	return nil
 }
 
 // StoredSize returns the bytes /matrix takes in the file (after
-// compression; storage.StoredSizer).
+// compression).
 func (f *File) StoredSize() int64 {
 	if f.dset <= 0 {
 		return 0
@@ -171,11 +193,11 @@ func (f *File) StoredSize() int64 {
 	return storageSize(f.dset)
 }
 
-// TrackRates records the feed and kill rates in force for the images and
+// SetRates sets the feed and kill rates in force for the images and
 // checkpoints that follow (a window's preset): each checkpoint saves them,
-// and a run resumed from it continues with them. It runs on the writer's
-// goroutine, in order with the images (storage.RateTracker).
-func (f *File) TrackRates(feed, kill float32) { f.feed, f.kill = feed, kill }
+// and a run resumed from it continues with them. Call it on the goroutine
+// that writes the images, in order with them (storage.Writer.Do).
+func (f *File) SetRates(feed, kill float32) { f.feed, f.kill = feed, kill }
 
 // StartSWMR switches the file to SWMR writing; from then on readers that
 // open it with SWMR see every flush. It fails for a file in a format older
@@ -252,13 +274,16 @@ func (f *File) WriteFrame(frame []float32) error {
 // CompressionLevel returns the deflate level the file was made with (0: none).
 func (f *File) CompressionLevel() int { return f.level }
 
-// Encodes reports whether images are compressed: then the Writer encodes
-// chunks on its workers (NewEncoder) and stores them with WriteChunk.
-func (f *File) Encodes() bool { return f.level > 0 }
-
-// NewEncoder returns an encoder of this file's chunks: shuffle and deflate
-// at its level, byte for byte what HDF5's own filters write.
-func (f *File) NewEncoder() storage.Encoder { return newEncoder(f.level, f.rows*f.cols) }
+// NewEncoder returns an encoder of this file's chunks when it compresses:
+// shuffle and deflate at its level, byte for byte what HDF5's own filters
+// write; the Writer then encodes on its workers and stores the chunks with
+// WriteChunk. A raw file has none (nil): its images go through WriteFrame.
+func (f *File) NewEncoder() storage.Encoder {
+	if f.level == 0 {
+		return nil
+	}
+	return newEncoder(f.level, f.rows*f.cols)
+}
 
 // WriteChunk appends one image given as its stored chunk: for a compressed
 // file, the shuffled and deflated bytes (see encoder); for a raw file, the

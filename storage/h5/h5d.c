@@ -43,29 +43,12 @@ herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t co
 	return err;
 }
 
-// gs_checkpoint writes u ([rows, cols] float32) to /checkpoint/NAME,
-// creating the group and the dataset on first use.
-herr_t gs_checkpoint(hid_t file, const char *name, hsize_t rows, hsize_t cols, const float *u) {
-	hid_t g;
-	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
-	if (have < 0) return -1;
-	g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (g < 0) return -1;
-	hsize_t dims[2] = {rows, cols};
-	hid_t d;
-	if (H5Lexists(g, name, H5P_DEFAULT) > 0) {
-		d = H5Dopen2(g, name, H5P_DEFAULT);
-	} else {
-		hid_t sp = H5Screate_simple(2, dims, NULL);
-		d = H5Dcreate2(g, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-		H5Sclose(sp);
-	}
-	herr_t err = -1;
-	if (d >= 0) {
-		err = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, u);
-		H5Dclose(d);
-	}
-	H5Gclose(g);
+// gs_write_2d writes src over the whole float32 dataset at path.
+herr_t gs_write_2d(hid_t file, const char *path, const float *src) {
+	hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+	if (d < 0) return -1;
+	herr_t err = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, src);
+	H5Dclose(d);
 	return err;
 }
 
@@ -116,10 +99,10 @@ herr_t gs_close_dataset(hid_t d) { return H5Dclose(d); }
 
 long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_size(dset); }
 
-// gs_create_matrix creates /matrix: float32 [0, rows, cols], extendible
-// along images, one chunk per image, shuffled and deflated at level when
-// level > 0. It returns the dataset or -1.
-hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level) {
+// gs_create_matrix creates the image dataset name: float32 [0, rows,
+// cols], extendible along images, one chunk per image, shuffled and
+// deflated at level when level > 0. It returns the dataset or -1.
+hid_t gs_create_matrix(hid_t file, const char *name, hsize_t rows, hsize_t cols, int level) {
 	hsize_t dims[3] = {0, rows, cols}, maxd[3] = {H5S_UNLIMITED, rows, cols}, chunk[3] = {1, rows, cols};
 	hid_t space = H5Screate_simple(3, dims, maxd);
 	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -127,49 +110,32 @@ hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level) {
 	if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 3, chunk) >= 0 &&
 	    // Shuffle first: grouping the floats' bytes makes deflate far more effective.
 	    (level == 0 || (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0))) {
-		d = H5Dcreate2(file, "matrix", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+		d = H5Dcreate2(file, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	}
 	if (dcpl >= 0) H5Pclose(dcpl);
 	if (space >= 0) H5Sclose(space);
 	return d;
 }
 
-// gs_create_slot creates /checkpoint/NAME, float32 [rows, cols], with its
-// attributes images, step and crc at 0 (no checkpoint yet), and feedrate and
-// killrate (the rates in force at the checkpoint) at feed and kill: everything
-// a checkpoint writes exists before SWMR writing, which creates nothing. An
-// existing slot gets the attributes it lacks (a file of an earlier version).
-herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols, float feed, float kill) {
-	htri_t have = H5Lexists(file, "checkpoint", H5P_DEFAULT);
+// gs_ensure_group opens the group name in loc, creating it when missing.
+hid_t gs_ensure_group(hid_t loc, const char *name) {
+	htri_t have = H5Lexists(loc, name, H5P_DEFAULT);
 	if (have < 0) return -1;
-	hid_t g = have ? H5Gopen2(file, "checkpoint", H5P_DEFAULT) : H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (g < 0) return -1;
-	herr_t err = 0;
-	if (H5Lexists(g, name, H5P_DEFAULT) <= 0) {
-		hsize_t dims[2] = {rows, cols};
-		hid_t sp = H5Screate_simple(2, dims, NULL);
-		hid_t d = H5Dcreate2(g, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-		H5Sclose(sp);
-		if (d < 0) {
-			err = -1;
-		} else {
-			const char *attrs[3] = {"images", "step", "crc"};
-			for (int i = 0; i < 3 && err >= 0; i++) err = gs_attr_i64(d, attrs[i], 0);
-			H5Dclose(d);
-		}
-	}
-	if (err >= 0) {
-		hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-		if (d < 0) {
-			err = -1;
-		} else {
-			if (H5Aexists(d, "feedrate") == 0) err = gs_attr_f32(d, "feedrate", feed);
-			if (err >= 0 && H5Aexists(d, "killrate") == 0) err = gs_attr_f32(d, "killrate", kill);
-			H5Dclose(d);
-		}
-	}
-	H5Gclose(g);
-	return err;
+	return have ? H5Gopen2(loc, name, H5P_DEFAULT) : H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+// gs_ensure_2d opens the float32 [rows, cols] dataset name in loc,
+// creating it when missing.
+hid_t gs_ensure_2d(hid_t loc, const char *name, hsize_t rows, hsize_t cols) {
+	htri_t have = H5Lexists(loc, name, H5P_DEFAULT);
+	if (have < 0) return -1;
+	if (have) return H5Dopen2(loc, name, H5P_DEFAULT);
+	hsize_t dims[2] = {rows, cols};
+	hid_t sp = H5Screate_simple(2, dims, NULL);
+	if (sp < 0) return -1;
+	hid_t d = H5Dcreate2(loc, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	H5Sclose(sp);
+	return d;
 }
 
 // gs_memspace is the memory dataspace of one image, [1, rows, cols].

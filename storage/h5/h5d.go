@@ -53,11 +53,11 @@ func appendChunk(dset int64, n, rows, cols int, chunk []byte, flush bool) error 
 	return detailErr(rc, &buf, "writing image %d", n)
 }
 
-func writeCheckpoint(file int64, name string, rows, cols int, u []float32) error {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	return herr(C.gs_checkpoint(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols),
-		(*C.float)(unsafe.Pointer(&u[0]))), "writing checkpoint %s", name)
+// write2D writes src over the whole float32 dataset at path.
+func write2D(file int64, path string, src []float32) error {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return herr(C.gs_write_2d(C.hid_t(file), cpath, (*C.float)(unsafe.Pointer(&src[0]))), "writing %s", path)
 }
 
 func readImage(dset int64, n, rows, cols int, dst []float32) error {
@@ -76,7 +76,9 @@ func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset
 // createMatrix creates /matrix for a rows×cols grid (see gs_create_matrix)
 // and returns it opened for appending.
 func createMatrix(file int64, rows, cols, level int) (int64, error) {
-	d := C.gs_create_matrix(C.hid_t(file), C.hsize_t(rows), C.hsize_t(cols), C.int(level))
+	cname := C.CString(Dataset)
+	defer C.free(unsafe.Pointer(cname))
+	d := C.gs_create_matrix(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols), C.int(level))
 	if d < 0 {
 		return -1, hdf5Err(errHDF5, "creating /%s (chunk 1×%d×%d, deflate %d)", Dataset, rows, cols, level)
 	}
@@ -84,12 +86,27 @@ func createMatrix(file int64, rows, cols, level int) (int64, error) {
 	return openDataset(file, Dataset)
 }
 
-// createSlot creates checkpoint slot name when it is missing.
-func createSlot(file int64, name string, rows, cols int, feed, kill float32) error {
+// ensureGroup opens the group name in loc, creating it when missing.
+func ensureGroup(loc int64, name string) (int64, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
-	return herr(C.gs_create_slot(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols), C.float(feed), C.float(kill)),
-		"creating checkpoint slot %s", name)
+	g := int64(C.gs_ensure_group(C.hid_t(loc), cname))
+	if g < 0 {
+		return -1, hdf5Err(errHDF5, "creating group %s", name)
+	}
+	return g, nil
+}
+
+// ensure2D opens the float32 [rows, cols] dataset name in loc, creating it
+// when missing.
+func ensure2D(loc int64, name string, rows, cols int) (int64, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	d := int64(C.gs_ensure_2d(C.hid_t(loc), cname, C.hsize_t(rows), C.hsize_t(cols)))
+	if d < 0 {
+		return -1, hdf5Err(errHDF5, "creating dataset %s (%d×%d)", name, rows, cols)
+	}
+	return d, nil
 }
 
 func memspace(rows, cols int) (int64, error) {

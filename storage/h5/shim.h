@@ -1,3 +1,4 @@
+// Every name in the file (datasets, groups, attributes) comes from Go.
 // The HDF5 calls gonum.org/v1/hdf5 lacks (unlimited extents, shuffle,
 // attribute overwrite, raw chunk writes, flush, error details, library
 // version), one C file per HDF5 API as gonum/hdf5 splits its own: h5a.c
@@ -28,12 +29,13 @@ htri_t gs_attr_exists(hid_t loc, const char *name);
 herr_t gs_set_extent(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols);
 herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t cols,
                  const float *frame, const void *chunk, size_t size, int flush, char *errbuf);
-herr_t gs_checkpoint(hid_t file, const char *name, hsize_t rows, hsize_t cols, const float *u);
+herr_t gs_write_2d(hid_t file, const char *path, const float *src);
 herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, float *dst);
 herr_t gs_read_2d(hid_t file, const char *path, float *dst);
 hid_t gs_open_dataset(hid_t file, const char *name);
-hid_t gs_create_matrix(hid_t file, hsize_t rows, hsize_t cols, int level);
-herr_t gs_create_slot(hid_t file, const char *name, hsize_t rows, hsize_t cols, float feed, float kill);
+hid_t gs_create_matrix(hid_t file, const char *name, hsize_t rows, hsize_t cols, int level);
+hid_t gs_ensure_group(hid_t loc, const char *name);
+hid_t gs_ensure_2d(hid_t loc, const char *name, hsize_t rows, hsize_t cols);
 hid_t gs_memspace(hsize_t rows, hsize_t cols);
 herr_t gs_close_space(hid_t s);
 herr_t gs_refresh(hid_t d);
