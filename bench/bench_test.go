@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"grayscott/gpu"
+	"grayscott/internal/testutil"
 	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage"
@@ -21,10 +22,7 @@ func newContext(tb testing.TB) *gpu.Context {
 	tb.Helper()
 	c, err := gpu.NewHeadless(gpu.Options{})
 	if err != nil {
-		if os.Getenv("GRAYSCOTT_REQUIRE_GL") == "1" {
-			tb.Fatalf("no GL context although GRAYSCOTT_REQUIRE_GL=1: %v", err)
-		}
-		tb.Skipf("no OpenGL 4.3 context on this machine: %v", err)
+		testutil.RequireGL(tb, err)
 	}
 	tb.Cleanup(c.Release)
 	return c

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"grayscott/internal/testutil"
 	"grayscott/shaders"
 	"grayscott/sim"
 )
@@ -24,10 +25,7 @@ func newTestContext(tb testing.TB) *Context {
 	tb.Helper()
 	c, err := NewHeadless(Options{})
 	if err != nil {
-		if os.Getenv("GRAYSCOTT_REQUIRE_GL") == "1" {
-			tb.Fatalf("no GL context although GRAYSCOTT_REQUIRE_GL=1: %v", err)
-		}
-		tb.Skipf("no OpenGL 4.3 context on this machine: %v", err)
+		testutil.RequireGL(tb, err)
 	}
 	tb.Cleanup(c.Release)
 	return c

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
 
 func testParams(rows, cols, images, steps int, b sim.Boundary) sim.Params {
@@ -32,77 +34,6 @@ func expected(p sim.Params) [][]float32 {
 		out[i] = append([]float32(nil), ref.State().V...)
 	}
 	return out
-}
-
-func readImages(t *testing.T, path string) [][]float32 {
-	t.Helper()
-	r, err := h5.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	n, rows, cols := r.Shape()
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = make([]float32, rows*cols)
-		if err := r.ReadFrame(i, out[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
-// sameImages fails unless got holds exactly want, bit for bit.
-func sameImages(t *testing.T, what string, got, want [][]float32) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d images, want %d", what, len(got), len(want))
-	}
-	for i := range want {
-		for j := range want[i] {
-			if got[i][j] != want[i][j] {
-				t.Fatalf("%s: image %d cell %d = %v, want %v", what, i, j, got[i][j], want[i][j])
-			}
-		}
-	}
-}
-
-func fileInt(t *testing.T, path, name string) int64 {
-	t.Helper()
-	r, err := h5.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	v, err := r.Int(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func fileString(t *testing.T, path, name string) string {
-	t.Helper()
-	r, err := h5.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	v, _ := r.String(name)
-	return v
-}
-
-// withDeadline fails the test instead of hanging.
-func withDeadline(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		buf := make([]byte, 1<<16)
-		t.Fatalf("did not finish within %v; goroutines:\n%s", d, buf[:runtime.Stack(buf, true)])
-	}
 }
 
 // TestShapesGiveTheReferenceImages runs every shape of the data path
@@ -132,7 +63,7 @@ func TestShapesGiveTheReferenceImages(t *testing.T) {
 		if len(done) != p.Images || done[0] != 1 || done[len(done)-1] != p.Images {
 			t.Errorf("%s: OnImage saw %v", name, done)
 		}
-		sameImages(t, name, readImages(t, path), want)
+		testutil.SameImages(t, name, h5test.ReadImages(t, path), want)
 		// Stored bytes are what /matrix takes in the file, however it was
 		// compressed (in line by HDF5, or on workers).
 		r, err := h5.Open(path)
@@ -144,10 +75,10 @@ func TestShapesGiveTheReferenceImages(t *testing.T) {
 		if sum.StoredBytes != inFile || (c.level > 0) != (sum.StoredBytes < sum.BytesWritten) {
 			t.Errorf("%s: stored %d bytes of %d, the file's /matrix takes %d", name, sum.StoredBytes, sum.BytesWritten, inFile)
 		}
-		if fileInt(t, path, "completed") != 1 || fileInt(t, path, "frames_written") != int64(p.Images) ||
-			fileInt(t, path, "flush_every") != int64(c.flush) {
-			t.Errorf("%s: completed %d, frames_written %d, flush_every %d", name, fileInt(t, path, "completed"),
-				fileInt(t, path, "frames_written"), fileInt(t, path, "flush_every"))
+		if h5test.Int(t, path, "completed") != 1 || h5test.Int(t, path, "frames_written") != int64(p.Images) ||
+			h5test.Int(t, path, "flush_every") != int64(c.flush) {
+			t.Errorf("%s: completed %d, frames_written %d, flush_every %d", name, h5test.Int(t, path, "completed"),
+				h5test.Int(t, path, "frames_written"), h5test.Int(t, path, "flush_every"))
 		}
 	}
 }
@@ -221,7 +152,7 @@ func TestBackpressureBoundsTheEngine(t *testing.T) {
 				name, got, bound, inWriter, c.bufferLen, c.slots)
 		}
 		close(gate)
-		withDeadline(t, 20*time.Second, func() {
+		testutil.WithDeadline(t, 20*time.Second, func() {
 			if err := <-ran; err != nil {
 				t.Error(err)
 			}
@@ -229,7 +160,7 @@ func TestBackpressureBoundsTheEngine(t *testing.T) {
 		if _, err := pl.Close(nil); err != nil {
 			t.Fatal(err)
 		}
-		sameImages(t, name, readImages(t, path), want)
+		testutil.SameImages(t, name, h5test.ReadImages(t, path), want)
 	}
 }
 
@@ -260,7 +191,7 @@ func TestFailingSinkStopsTheRun(t *testing.T) {
 		src := newRefSource(p, 2)
 		var sum *Summary
 		var err error
-		withDeadline(t, 20*time.Second, func() {
+		testutil.WithDeadline(t, 20*time.Second, func() {
 			sum, err = runWith(context.Background(), src, Config{Params: p, Output: path, BufferLen: bufferLen},
 				wrapped(func(f File) File { return &failingSink{File: f, failAt: 7} }))
 		})
@@ -274,11 +205,11 @@ func TestFailingSinkStopsTheRun(t *testing.T) {
 		if q := int(src.queued.Load()); q > 7+1+bufferLen+2+1 {
 			t.Errorf("buffer %d: %d images computed after a failure at image 7", bufferLen, q)
 		}
-		sameImages(t, "failed run", readImages(t, path), want[:7])
-		if fileInt(t, path, "completed") != 0 || fileInt(t, path, "frames_written") != 7 ||
-			!strings.Contains(fileString(t, path, "stop_reason"), "writing image 7") {
-			t.Errorf("buffer %d: completed %d, frames_written %d, stop_reason %q", bufferLen, fileInt(t, path, "completed"),
-				fileInt(t, path, "frames_written"), fileString(t, path, "stop_reason"))
+		testutil.SameImages(t, "failed run", h5test.ReadImages(t, path), want[:7])
+		if h5test.Int(t, path, "completed") != 0 || h5test.Int(t, path, "frames_written") != 7 ||
+			!strings.Contains(h5test.String(t, path, "stop_reason"), "writing image 7") {
+			t.Errorf("buffer %d: completed %d, frames_written %d, stop_reason %q", bufferLen, h5test.Int(t, path, "completed"),
+				h5test.Int(t, path, "frames_written"), h5test.String(t, path, "stop_reason"))
 		}
 	}
 }
@@ -308,8 +239,8 @@ func TestCancelKeepsComputedImagesAndResumes(t *testing.T) {
 		if sum.Completed || sum.Images != held || sum.StopReason != "interrupted: test stop" {
 			t.Errorf("slots %d: summary %+v", slots, sum)
 		}
-		sameImages(t, "stopped run", readImages(t, path), want[:held])
-		if s := fileString(t, path, "stop_reason"); s != "interrupted: test stop" {
+		testutil.SameImages(t, "stopped run", h5test.ReadImages(t, path), want[:held])
+		if s := h5test.String(t, path, "stop_reason"); s != "interrupted: test stop" {
 			t.Errorf("slots %d: stop_reason %q", slots, s)
 		}
 		r, err := h5.Open(path)
@@ -337,8 +268,8 @@ func TestCancelKeepsComputedImagesAndResumes(t *testing.T) {
 		if err != nil || !sum.Completed || sum.FirstImage != held || sum.Images != p.Images-held {
 			t.Fatalf("slots %d: resume: %v, %+v", slots, err, sum)
 		}
-		sameImages(t, "resumed run", readImages(t, path), want)
-		if s := fileString(t, path, "stop_reason"); s != "" {
+		testutil.SameImages(t, "resumed run", h5test.ReadImages(t, path), want)
+		if s := h5test.String(t, path, "stop_reason"); s != "" {
 			t.Errorf("a completed resume left stop_reason %q", s)
 		}
 	}
@@ -378,7 +309,7 @@ func TestStopInsideALongImage(t *testing.T) {
 	if _, err := Run(context.Background(), newRefSource(p, 1), cfg); err != nil {
 		t.Fatal(err)
 	}
-	sameImages(t, "resumed run", readImages(t, path), want)
+	testutil.SameImages(t, "resumed run", h5test.ReadImages(t, path), want)
 }
 
 // TestResumeAfterAFailureRecomputes: after a write failure the file keeps
@@ -406,7 +337,7 @@ func TestResumeAfterAFailureRecomputes(t *testing.T) {
 	if _, err := pl.Close(nil); err != nil {
 		t.Fatal(err)
 	}
-	sameImages(t, "resumed run", readImages(t, path), want)
+	testutil.SameImages(t, "resumed run", h5test.ReadImages(t, path), want)
 }
 
 // TestResumeRefusesOtherParameters: a file is continued only with its own
@@ -431,7 +362,7 @@ func TestResumeRefusesOtherParameters(t *testing.T) {
 			t.Errorf("resume with %+v level %d: %v, want %q", c.p, c.level, err, c.want)
 		}
 	}
-	sameImages(t, "refused resumes", readImages(t, path), expected(p))
+	testutil.SameImages(t, "refused resumes", h5test.ReadImages(t, path), expected(p))
 }
 
 // TestAdvanceInSmallSteps drives the run as the preview window does, a few
@@ -469,7 +400,7 @@ func TestAdvanceInSmallSteps(t *testing.T) {
 	}
 	ref := expected(p)
 	want := append(append([][]float32{}, ref[:2]...), ref[:4]...) // the reset starts over
-	sameImages(t, "small steps", readImages(t, path), want)
+	testutil.SameImages(t, "small steps", h5test.ReadImages(t, path), want)
 }
 
 // TestCloseWithAStopOfTheCaller: a run the caller ends early (a closed
@@ -489,7 +420,7 @@ func TestCloseWithAStopOfTheCaller(t *testing.T) {
 	if err != nil || sum.Completed || sum.StopReason != "the window was closed" || sum.Images != 4 {
 		t.Errorf("%v, %+v", err, sum)
 	}
-	if s := fileString(t, path, "stop_reason"); s != "the window was closed" {
+	if s := h5test.String(t, path, "stop_reason"); s != "the window was closed" {
 		t.Errorf("stop_reason %q", s)
 	}
 	if _, err := pl.Close(nil); err == nil {

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage"
+	"grayscott/storage/h5/h5test"
 )
 
 // expectedWithRates is expected for a run whose F and k change to feed,
@@ -47,7 +49,7 @@ func TestRatesChangeAndResume(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		withDeadline(t, time.Minute, func() {
+		testutil.WithDeadline(t, time.Minute, func() {
 			if err := pl.Advance(ctx, at*p.StepsPerImage); err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +66,7 @@ func TestRatesChangeAndResume(t *testing.T) {
 		if _, err := pl.Close(nil); err != nil {
 			t.Fatal(err)
 		}
-		sameImages(t, "before the stop", readImages(t, path), want[:stopAt])
+		testutil.SameImages(t, "before the stop", h5test.ReadImages(t, path), want[:stopAt])
 
 		cfg.Resume = true
 		pl, err = New(newRefSource(p, slots), cfg, OpenHDF5)
@@ -74,11 +76,11 @@ func TestRatesChangeAndResume(t *testing.T) {
 		if f, k := pl.Rates(); f != feed || k != kill {
 			t.Errorf("slots %d: resumed with F %g k %g, want the checkpoint's %g, %g", slots, f, k, feed, kill)
 		}
-		withDeadline(t, time.Minute, func() { pl.Run(ctx) })
+		testutil.WithDeadline(t, time.Minute, func() { pl.Run(ctx) })
 		if _, err := pl.Close(nil); err != nil {
 			t.Fatal(err)
 		}
-		sameImages(t, "resumed", readImages(t, path), want)
+		testutil.SameImages(t, "resumed", h5test.ReadImages(t, path), want)
 	}
 }
 

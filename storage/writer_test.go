@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"grayscott/internal/testutil"
 )
 
 // nopSink is the part of a Sink the fakes below leave alone: it stores
@@ -55,19 +57,6 @@ func (s *memSink) Close(completed bool, reason string) error {
 	return nil
 }
 
-// withDeadline fails the test instead of hanging.
-func withDeadline(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		buf := make([]byte, 1<<16)
-		t.Fatalf("did not finish within %v; goroutines:\n%s", d, buf[:runtime.Stack(buf, true)])
-	}
-}
-
 func TestPoolBlocksAndRecycles(t *testing.T) {
 	p := NewPool(2, 8)
 	ctx := context.Background()
@@ -75,7 +64,7 @@ func TestPoolBlocksAndRecycles(t *testing.T) {
 	b, _ := p.Get(ctx)
 	got := make(chan []float32)
 	go func() { f, _ := p.Get(ctx); got <- f }()
-	waitUntil(t, "Get blocks on an empty pool", func() bool { return p.Waiting() == 1 })
+	testutil.WaitUntil(t, "Get blocks on an empty pool", func() bool { return p.Waiting() == 1 })
 	select {
 	case <-got:
 		t.Fatal("Get on an empty pool returned a frame")
@@ -232,13 +221,13 @@ func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 			}
 			done <- nil
 		}()
-		waitUntil(t, "the producer blocks while the sink stalls", func() bool { return w.Blocked() && g.writes.Load() == 1 })
+		testutil.WaitUntil(t, "the producer blocks while the sink stalls", func() bool { return w.Blocked() && g.writes.Load() == 1 })
 		if n := len(sent); n != opts.PoolSize() || pool.MaxOut() != opts.PoolSize() {
 			t.Errorf("%+v: %d frames sent, %d out of a pool of %d, %d writes begun, while the sink stalls",
 				c, n, pool.MaxOut(), opts.PoolSize(), g.writes.Load())
 		}
 		close(g.open)
-		withDeadline(t, 20*time.Second, func() {
+		testutil.WithDeadline(t, 20*time.Second, func() {
 			if err := <-done; err != nil {
 				t.Error(err)
 			}
@@ -266,17 +255,6 @@ func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 	}
 }
 
-// waitUntil polls cond (an observed state, not a time) until it holds,
-// failing the test if it never does.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: never happened", what)
-		}
-	}
-}
-
 func TestFailingSinkStopsPromptly(t *testing.T) {
 	for _, bufferLen := range []int{0, 1, 4} {
 		before := runtime.NumGoroutine()
@@ -289,7 +267,7 @@ func TestFailingSinkStopsPromptly(t *testing.T) {
 		}
 		var sendErr error
 		var sent int
-		withDeadline(t, 10*time.Second, func() {
+		testutil.WithDeadline(t, 10*time.Second, func() {
 			for i := 1; i <= 1000; i++ {
 				f, err := w.Frame(context.Background())
 				if err == nil {
@@ -310,7 +288,7 @@ func TestFailingSinkStopsPromptly(t *testing.T) {
 			t.Errorf("buffer len %d: producer went on for %d frames after the failure at 5", bufferLen, sent-5)
 		}
 		var closeErr error
-		withDeadline(t, 10*time.Second, func() { _, closeErr = w.Close(true, "") })
+		testutil.WithDeadline(t, 10*time.Second, func() { _, closeErr = w.Close(true, "") })
 		if !errors.Is(closeErr, errDiskFull) {
 			t.Errorf("Close returned %v", closeErr)
 		}
@@ -358,7 +336,7 @@ func TestCancelledProducerDoesNotHang(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	var got error
-	withDeadline(t, 10*time.Second, func() {
+	testutil.WithDeadline(t, 10*time.Second, func() {
 		for {
 			f, err := w.Frame(ctx)
 			if err != nil {
@@ -372,7 +350,7 @@ func TestCancelledProducerDoesNotHang(t *testing.T) {
 		t.Errorf("Frame on a stalled pipeline: %v", got)
 	}
 	close(block)
-	withDeadline(t, 10*time.Second, func() { w.Close(false, "cancelled") })
+	testutil.WithDeadline(t, 10*time.Second, func() { w.Close(false, "cancelled") })
 }
 
 type blockingSink struct {
@@ -474,7 +452,7 @@ func TestWorkersEncodeAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withDeadline(t, 20*time.Second, func() {
+	testutil.WithDeadline(t, 20*time.Second, func() {
 		for i := range workers {
 			f, err := w.Frame(context.Background())
 			if err != nil {
@@ -533,7 +511,7 @@ func TestDoRunsInOrderWithImages(t *testing.T) {
 		stored := func() int { return len(sink.chunks) + len(sink.firsts) }
 		var seen []int
 		errStop := errors.New("stop here")
-		withDeadline(t, 10*time.Second, func() {
+		testutil.WithDeadline(t, 10*time.Second, func() {
 			if err := produce(w, 5); err != nil {
 				t.Error(err)
 			}

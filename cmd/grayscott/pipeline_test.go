@@ -5,26 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
-
-func readImages(t testing.TB, path string) [][]float32 {
-	t.Helper()
-	r, err := h5.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	n, rows, cols := r.Shape()
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = make([]float32, rows*cols)
-		if err := r.ReadFrame(i, out[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
 
 // TestPipelineShapesGiveIdenticalFiles runs the command in every shape:
 // synchronous, queued, deep queues, one or many readback slots, compressed
@@ -57,7 +39,7 @@ func TestPipelineShapesGiveIdenticalFiles(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
 		}
-		got := readImages(t, out)
+		got := h5test.ReadImages(t, out)
 		if len(got) != 9 {
 			t.Fatalf("%v: %d images", extra, len(got))
 		}

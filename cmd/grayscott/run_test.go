@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"grayscott/gpu"
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
 
 func runMain(args ...string) (code int, stdout, stderr string) {
@@ -24,10 +26,7 @@ func runMain(args ...string) (code int, stdout, stderr string) {
 func requireGL(t *testing.T, stderr string) {
 	t.Helper()
 	if strings.Contains(stderr, "no OpenGL 4.3 context") {
-		if os.Getenv("GRAYSCOTT_REQUIRE_GL") == "1" {
-			t.Fatalf("no GL context although GRAYSCOTT_REQUIRE_GL=1: %s", stderr)
-		}
-		t.Skipf("no OpenGL 4.3 context on this machine: %s", stderr)
+		testutil.RequireGL(t, stderr)
 	}
 }
 
@@ -198,7 +197,7 @@ func TestResumeOnTheOtherEngine(t *testing.T) {
 	if code, _, stderr := runMain(append([]string{"run", "-n", "6", "--engine", "cpu", "-o", whole}, args...)...); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := readImages(t, whole)
+	want := h5test.ReadImages(t, whole)
 	for _, c := range []struct{ first, second string }{{"gpu", "cpu"}, {"cpu", "gpu"}} {
 		out := filepath.Join(t.TempDir(), "split.h5")
 		code, _, stderr := runMain(append([]string{"run", "-n", "3", "--engine", c.first, "-o", out}, args...)...)
@@ -209,7 +208,7 @@ func TestResumeOnTheOtherEngine(t *testing.T) {
 		if code, _, stderr := runMain("run", "-q", "--resume", out, "-n", "6", "--engine", c.second); code != exitOK {
 			t.Fatalf("%+v: resume: exit %d: %s", c, code, stderr)
 		}
-		got := readImages(t, out)
+		got := h5test.ReadImages(t, out)
 		if len(got) != len(want) {
 			t.Fatalf("%+v: %d images, want %d", c, len(got), len(want))
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
 
 // stopArgs is a run long enough to be stopped in the middle: on llvmpipe,
@@ -39,7 +40,7 @@ func reference(t *testing.T) [][]float32 {
 	if code != exitOK {
 		t.Fatalf("reference run: exit %d: %s", code, stderr)
 	}
-	referenceImages = readImages(t, out)
+	referenceImages = h5test.ReadImages(t, out)
 	return referenceImages
 }
 
@@ -193,7 +194,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer) int {
 // reference's first ones, bit for bit, and returns count.
 func checkPrefix(t *testing.T, path string, ref [][]float32) int {
 	t.Helper()
-	got := readImages(t, path)
+	got := h5test.ReadImages(t, path)
 	for i := range got {
 		if i >= len(ref) {
 			t.Fatalf("%s holds %d images, the run has %d", path, len(got), len(ref))
@@ -205,20 +206,6 @@ func checkPrefix(t *testing.T, path string, ref [][]float32) int {
 		}
 	}
 	return len(got)
-}
-
-func attrInt(t *testing.T, path, name string) int64 {
-	t.Helper()
-	r, err := h5.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	v, err := r.Int(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // TestSignalStopsCleanlyAndResumes stops runs with SIGINT or SIGTERM after
@@ -253,13 +240,13 @@ func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 			t.Fatalf("trial %d: exit %d after %v, want %d; stderr:\n%s", trial, code, sig, 128+int(sig), w.stderr)
 		}
 		n := checkPrefix(t, out, ref)
-		if fw := attrInt(t, out, "frames_written"); fw != int64(n) {
+		if fw := h5test.Int(t, out, "frames_written"); fw != int64(n) {
 			t.Errorf("trial %d: frames_written %d, /matrix holds %d", trial, fw, n)
 		}
 		if last := w.lastFlush(); n < last {
 			t.Errorf("trial %d: the run reported %d images flushed, the file holds %d", trial, last, n)
 		}
-		if c := attrInt(t, out, "completed"); c != 0 {
+		if c := h5test.Int(t, out, "completed"); c != 0 {
 			t.Errorf("trial %d: completed = %d after a signal", trial, c)
 		}
 		if !strings.Contains(w.stderr.String(), "--resume "+out) {
@@ -283,7 +270,7 @@ func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 		if n := checkPrefix(t, out, ref); n != len(ref) {
 			t.Errorf("trial %d: resumed file holds %d images, want %d", trial, n, len(ref))
 		}
-		if c := attrInt(t, out, "completed"); c != 1 {
+		if c := h5test.Int(t, out, "completed"); c != 1 {
 			t.Errorf("trial %d: completed = %d after resuming to the end", trial, c)
 		}
 		if r, err := h5.Open(out); err == nil {
@@ -334,7 +321,7 @@ func TestKillLosesAtMostWhatFollowsTheLastFlush(t *testing.T) {
 		// frames_written counts the images of the last flush or publish;
 		// every image /matrix holds beyond it is complete too (checked
 		// above against the uninterrupted run).
-		if fw := attrInt(t, out, "frames_written"); fw > int64(n) || fw < int64(flushed) {
+		if fw := h5test.Int(t, out, "frames_written"); fw > int64(n) || fw < int64(flushed) {
 			t.Errorf("trial %d %v: frames_written %d, /matrix holds %d, %d reported flushed", trial, extra, fw, n, flushed)
 		}
 		t.Logf("trial %d %v: killed after flush %d and %v: %d images reported flushed, %d in /matrix", trial, extra, k, delay, flushed, n)
@@ -411,7 +398,7 @@ func TestResumeRefusesOtherParameters(t *testing.T) {
 	if code, _, stderr := runMain("run", "-q", "--resume", out, "-n", "5"); code != exitOK {
 		t.Fatalf("extending with -n 5: exit %d: %s", code, stderr)
 	}
-	if n := len(readImages(t, out)); n != 5 {
+	if n := len(h5test.ReadImages(t, out)); n != 5 {
 		t.Errorf("extended file holds %d images, want 5", n)
 	}
 }
@@ -486,7 +473,7 @@ func TestDiskFull(t *testing.T) {
 			t.Errorf("%v: %d images kept on a 1 MiB disk", extra, n)
 		}
 		// No phantom image: the file holds exactly what it says it holds.
-		if fw := attrInt(t, out, "frames_written"); fw != int64(n) {
+		if fw := h5test.Int(t, out, "frames_written"); fw != int64(n) {
 			t.Errorf("%v: /matrix holds %d images, frames_written says %d", extra, n, fw)
 		}
 		t.Logf("%v: %d images kept; error: %s", extra, n, strings.TrimSpace(stderr))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"image/png"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,23 +15,10 @@ import (
 
 	"grayscott/cmd/grayscott/internal/sweep"
 	"grayscott/colormap"
+	"grayscott/internal/testutil"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
-
-// sameImages fails unless a and b hold the same images bit for bit.
-func sameImages(t *testing.T, what string, a, b [][]float32) {
-	t.Helper()
-	if len(a) != len(b) {
-		t.Fatalf("%s: %d images against %d", what, len(a), len(b))
-	}
-	for i := range a {
-		for j := range a[i] {
-			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
-				t.Fatalf("%s: image %d cell %d: %g against %g", what, i, j, a[i][j], b[i][j])
-			}
-		}
-	}
-}
 
 // runSweep runs "grayscott sweep args..." as a process (the runs it starts
 // are processes too) with a deadline, and returns its exit status and
@@ -67,9 +53,9 @@ func TestSweepEqualsSingleRuns(t *testing.T) {
 		if code, _, stderr := runMain(append([]string{"run", "-q", "-o", path, "--feedrate", p.f, "--killrate", p.k}, common...)...); code != 0 {
 			t.Fatalf("single run %d: exit %d: %s", i, code, stderr)
 		}
-		single[i] = readImages(t, path)
+		single[i] = h5test.ReadImages(t, path)
 		want := filepath.Join(dir, "p00"+string(rune('0'+i))+"_feedrate"+p.f+"_killrate"+p.k+".h5")
-		sameImages(t, want, readImages(t, want), single[i])
+		testutil.SameImages(t, want, h5test.ReadImages(t, want), single[i])
 	}
 	f, err := os.Open(filepath.Join(dir, "summary.csv"))
 	if err != nil {
@@ -174,7 +160,7 @@ func TestSweepFinishesWhatWasStopped(t *testing.T) {
 		"--threads", "1", "--killrate", "0.06"); code != 0 {
 		t.Fatalf("single run: %s", stderr)
 	}
-	sameImages(t, "resumed point", readImages(t, first), readImages(t, whole))
+	testutil.SameImages(t, "resumed point", h5test.ReadImages(t, first), h5test.ReadImages(t, whole))
 }
 
 // checkpointImages returns the images a file's checkpoint covers.
@@ -295,7 +281,7 @@ func TestSweepOnSlurm(t *testing.T) {
 		t.Fatalf("manifest: %v, jobs %v", err, m.Jobs)
 	}
 	for _, p := range m.Points {
-		sameImages(t, p.File, readImages(t, filepath.Join(cluster, p.File)), readImages(t, filepath.Join(local, p.File)))
+		testutil.SameImages(t, p.File, h5test.ReadImages(t, filepath.Join(cluster, p.File)), h5test.ReadImages(t, filepath.Join(local, p.File)))
 	}
 	if _, err := os.Stat(filepath.Join(cluster, "mosaic.png")); err != nil {
 		t.Errorf("no mosaic after the job: %v", err)
@@ -356,7 +342,7 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 	if code, _, stderr := runMain(append([]string{"run", "-q", "-o", whole, "--killrate", "0.06"}, model...)...); code != 0 {
 		t.Fatalf("single run: %s", stderr)
 	}
-	sameImages(t, "cancelled then resumed point", readImages(t, first), readImages(t, whole))
+	testutil.SameImages(t, "cancelled then resumed point", h5test.ReadImages(t, first), h5test.ReadImages(t, whole))
 }
 
 // regexpFailed matches --status listing point 0 under failed.
@@ -393,7 +379,7 @@ func TestSweepOverGridSizes(t *testing.T) {
 	shapes := []gridShape{{12, 20}, {30, 20}}
 	var last [][]float32
 	for _, p := range m.Points {
-		images := readImages(t, filepath.Join(dir, p.File))
+		images := h5test.ReadImages(t, filepath.Join(dir, p.File))
 		last = append(last, images[len(images)-1])
 	}
 	g := newMosaicGeometry(m, shapes)

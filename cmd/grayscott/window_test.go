@@ -18,6 +18,7 @@ import (
 	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
 
 // requireDisplay skips where no X display exists (make test runs the
@@ -63,7 +64,7 @@ func testWindowScreenshot(t *testing.T, engine string) {
 		t.Errorf("the window run used engine %q, want %q", e, engine)
 	}
 	r.Close()
-	a, b := readImages(t, out), readImages(t, headless)
+	a, b := h5test.ReadImages(t, out), h5test.ReadImages(t, headless)
 	for i := range b {
 		for j := range b[i] {
 			if a[i][j] != b[i][j] {

@@ -3,11 +3,12 @@ package h5
 import (
 	"context"
 	"fmt"
-	"grayscott/storage"
 	"math"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"grayscott/storage"
 )
 
 // spotsField is a deterministic stand-in for a Gray-Scott V field: smooth

@@ -173,3 +173,21 @@ func (r *Reader) Close() error {
 	}
 	return r.file.Close()
 }
+
+// ReadImages reads every image of the file at path into memory: for small
+// files (tests, scripts), where a slice per image is no burden.
+func ReadImages(path string) ([][]float32, error) {
+	r, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := make([][]float32, r.images)
+	for i := range out {
+		out[i] = make([]float32, r.rows*r.cols)
+		if err := r.ReadFrame(i, out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -49,7 +49,10 @@ func TestFilesIdenticalAcrossBufferLens(t *testing.T) {
 		if c.level > 0 && c.workers > 0 && st.StoredBytes >= st.Bytes {
 			t.Errorf("%+v: stored %d bytes for %d raw: nothing compressed", c, st.StoredBytes, st.Bytes)
 		}
-		got := readAll(t, path)
+		got, err := ReadImages(path)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if reference == nil {
 			reference = got
 			for i := range frames {
@@ -65,24 +68,6 @@ func TestFilesIdenticalAcrossBufferLens(t *testing.T) {
 			}
 		}
 	}
-}
-
-func readAll(t *testing.T, path string) [][]float32 {
-	t.Helper()
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	n, rows, cols := r.Shape()
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = make([]float32, rows*cols)
-		if err := r.ReadFrame(i, out[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
 }
 
 func equalBits(a, b []float32) bool {
