@@ -29,7 +29,10 @@ func Status(tb testing.TB, path string) h5.Status {
 }
 
 // Int reads an integer root attribute.
-func Int(tb testing.TB, path, name string) int64 { tb.Helper(); return attr(tb, path, name, (*h5.Reader).Int) }
+func Int(tb testing.TB, path, name string) int64 {
+	tb.Helper()
+	return attr(tb, path, name, (*h5.Reader).Int)
+}
 
 // String reads a string root attribute.
 func String(tb testing.TB, path, name string) string {
