@@ -28,11 +28,10 @@ import (
 	"time"
 
 	"grayscott/cpu"
+	"grayscott/engine"
 	"grayscott/gpu"
 	"grayscott/pipeline"
 	"grayscott/sim"
-	"grayscott/storage"
-	"grayscott/storage/h5"
 )
 
 // Figure is one measured quantity: a median over repeats with its spread.
@@ -285,18 +284,15 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 	engineIPS := map[string]float64{}
 	var field []float32
 	for _, e := range o.Engines {
-		var computeIPS, readbackIPS float64
-		var err error
-		var f []float32
-		if e == "gpu" {
-			if f, computeIPS, err = b.computeGPU(p); err == nil {
-				readbackIPS, err = b.readbackGPU(p)
-			}
-		} else {
-			if f, computeIPS, err = b.computeCPU(p); err == nil {
-				readbackIPS, err = b.readbackCPU(p)
-			}
+		compute := b.computeCPU
+		if e == engine.GPU {
+			compute = b.computeGPU
 		}
+		f, computeIPS, err := compute(p)
+		if err != nil {
+			return err
+		}
+		readbackIPS, err := b.readback(e, p)
 		if err != nil {
 			return err
 		}
@@ -494,34 +490,24 @@ func (b *bencher) computeCPU(p sim.Params) (field []float32, endToEndIPS float64
 	return field, endToEndIPS, nil
 }
 
-// readbackGPU times the ring's copies and completions alone, no steps.
-func (b *bencher) readbackGPU(p sim.Params) (float64, error) {
-	s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
-	if err != nil {
-		return 0, err
-	}
-	defer s.Release()
-	return b.readback("gpu", p, s)
+// open makes the engine kind as the end-to-end runs use it: the GPU's on
+// the bench's context with the end-to-end kernel and work group, the CPU's
+// with the last thread count.
+func (b *bencher) open(kind string, p sim.Params) (engine.Engine, error) {
+	e, _, err := engine.Open(p, engine.Options{Kind: kind, Context: b.ctx, Kernel: b.e2eKernel, WorkGroup: b.e2eWG,
+		Threads: b.o.Threads[len(b.o.Threads)-1]})
+	return e, err
 }
 
-// readbackCPU times the CPU engine's readback copies alone.
-func (b *bencher) readbackCPU(p sim.Params) (float64, error) {
-	e, err := cpu.New(p, sim.InitialState(p.Rows, p.Cols), cpu.Options{Threads: b.o.Threads[len(b.o.Threads)-1]})
-	if err != nil {
-		return 0, err
-	}
-	s, err := cpu.NewSource(e, 0)
-	if err != nil {
-		e.Close()
-		return 0, err
-	}
-	defer s.Release()
-	return b.readback("cpu", p, s)
-}
-
-// readback times o.Images readbacks of V through src, per repeat.
-func (b *bencher) readback(engine string, p sim.Params, src pipeline.Source) (float64, error) {
+// readback times o.Images readbacks of V through the engine kind's ring
+// (no steps), per repeat.
+func (b *bencher) readback(kind string, p sim.Params) (float64, error) {
 	o := b.o
+	src, err := b.open(kind, p)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Release()
 	cells := float64(p.Cells())
 	frame := make([]float32, p.Cells())
 	// Warm-up: llvmpipe compiles the GPU's pack shader at its first dispatch.
@@ -545,49 +531,28 @@ func (b *bencher) readback(engine string, p sim.Params, src pipeline.Source) (fl
 		rb = append(rb, float64(o.Images)*4*cells/time.Since(start).Seconds()/1e9)
 	}
 	f := newFigure("readback", Grid{p.Rows, p.Cols}, "readback of V", "GB/s", rb, "wall")
-	f.Engine = engine
+	f.Engine = kind
 	f.ImagesPerS = f.Median * 1e9 / (4 * cells)
 	f.Limit, f.LimitName, f.OfLimit = b.hostGBs, "host-copy", f.Median/b.hostGBs
 	b.add(f)
 	return f.ImagesPerS, nil
 }
 
-// endToEnd runs the whole pipeline once into a scratch file on engine (the
-// GPU's end-to-end kernel and work group; the CPU's last thread count) with
-// the first compression level and flush policy; it returns the pipeline's
-// wall time (engine set-up and shader compilation excluded) and the images
-// stored.
-func (b *bencher) endToEnd(engine string, p sim.Params, bufferLen int) (time.Duration, int, error) {
+// endToEnd runs the whole pipeline once into a scratch file on the engine
+// kind (see open) with the first compression level and flush policy; it
+// returns the pipeline's wall time (engine set-up and shader compilation
+// excluded) and the images stored.
+func (b *bencher) endToEnd(kind string, p sim.Params, bufferLen int) (time.Duration, int, error) {
 	o := b.o
-	init := sim.InitialState(p.Rows, p.Cols)
-	var src interface {
-		pipeline.Source
-		Step(int) error
-		Release()
-	}
-	if engine == "gpu" {
-		s, err := gpu.NewSimulator(b.ctx, p, gpu.Config{WorkGroup: b.e2eWG, Kernel: b.e2eKernel}, init)
-		if err != nil {
-			return 0, 0, err
-		}
-		src = s
-	} else {
-		e, err := cpu.New(p, init, cpu.Options{Threads: o.Threads[len(o.Threads)-1]})
-		if err != nil {
-			return 0, 0, err
-		}
-		s, err := cpu.NewSource(e, 0)
-		if err != nil {
-			e.Close()
-			return 0, 0, err
-		}
-		src = s
+	src, err := b.open(kind, p)
+	if err != nil {
+		return 0, 0, err
 	}
 	defer src.Release()
 	if err := src.Step(1); err != nil { // warm-up, then the initial state again
 		return 0, 0, err
 	}
-	if err := src.SetState(init, 0); err != nil {
+	if err := src.SetState(sim.InitialState(p.Rows, p.Cols), 0); err != nil {
 		return 0, 0, err
 	}
 	path := filepath.Join(o.Dir, fmt.Sprintf("grayscott-bench-%d.h5", os.Getpid()))
@@ -601,65 +566,61 @@ func (b *bencher) endToEnd(engine string, p sim.Params, bufferLen int) (time.Dur
 	return sum.Wall, sum.Images, nil
 }
 
-// storage writes o.Images copies of field through the asynchronous writer
-// as a run does: with a checkpoint (U, here field again) on every image
-// that flushes, and at the last. It returns MB/s of raw image bytes per
-// repeat, from the first image to the closed file, and the compression
-// ratio.
+// storage writes o.Images copies of field through the pipeline, as a run
+// stores them (the writer's queue and workers, a checkpoint with every
+// flush and at the last image, SWMR publishing), from an engine that
+// computes nothing (replay). It returns MB/s of raw image bytes per repeat,
+// from the first image to the closed file, and the compression ratio.
 func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]float64, float64, error) {
 	var mbs []float64
 	ratio := 0.0
-	ctx := context.Background()
 	for range b.o.Repeats {
 		path := filepath.Join(b.o.Dir, fmt.Sprintf("grayscott-bench-storage-%d.h5", os.Getpid()))
-		opts := storage.WriterOptions{BufferLen: 4, FlushEvery: flush, Workers: runtime.NumCPU(), Checkpoints: true,
-			PublishEvery: pipeline.DefaultPublishEvery}
-		pool := storage.NewPool(opts.PoolSize(), len(field))
-		w, err := storage.StartWriter(func() (storage.Sink, error) {
-			f, err := h5.Create(path, p, nil, h5.Options{CompressionLevel: level, Force: true})
-			if err == nil {
-				err = f.StartSWMR() // as a run writes
-			}
-			return f, err
-		}, pool, opts)
-		if err != nil {
-			return nil, 0, err
-		}
-		start := time.Now()
-		for i := range b.o.Images {
-			f, err := w.Frame(ctx)
-			if err != nil {
-				break
-			}
-			copy(f, field)
-			if (flush > 0 && (i+1)%flush == 0) || i == b.o.Images-1 {
-				u, err := w.StateFrame(ctx)
-				if err != nil {
-					w.Recycle(f)
-					break
-				}
-				copy(u, field)
-				err = w.SendState(f, u, int64(i))
-			} else {
-				err = w.Send(f)
-			}
-			if err != nil {
-				break
-			}
-		}
-		st, err := w.Close(true, "")
-		el := time.Since(start)
+		sum, err := pipeline.Run(context.Background(), &replay{field: field, slots: 2}, pipeline.Config{Params: p,
+			Output: path, Force: true, CompressionLevel: level, BufferLen: 4, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
 		os.Remove(path)
 		if err != nil {
 			return nil, 0, err
 		}
-		mbs = append(mbs, float64(st.Bytes)/1e6/el.Seconds())
-		if level > 0 && st.StoredBytes > 0 {
-			ratio = float64(st.Bytes) / float64(st.StoredBytes)
+		mbs = append(mbs, float64(sum.BytesWritten)/1e6/sum.Wall.Seconds())
+		if level > 0 && sum.StoredBytes > 0 {
+			ratio = float64(sum.BytesWritten) / float64(sum.StoredBytes)
 		}
 	}
 	return mbs, ratio, nil
 }
+
+// replay is an engine that computes nothing: each readback is field (V,
+// and U for checkpoints), so that the pipeline measures storage alone.
+type replay struct {
+	field          []float32
+	slots, pending int
+	step           int64
+}
+
+func (r *replay) Step(n int) error { r.step += int64(n); return nil }
+
+func (r *replay) QueueReadback(bool) error {
+	if r.pending == r.slots {
+		return errors.New("bench: every readback slot is pending")
+	}
+	r.pending++
+	return nil
+}
+
+func (r *replay) PendingReadbacks() int { return r.pending }
+func (r *replay) ReadbackSlots() int    { return r.slots }
+
+func (r *replay) CompleteReadback(v, u []float32) (int64, error) {
+	copy(v, r.field)
+	if u != nil {
+		copy(u, r.field)
+	}
+	r.pending--
+	return r.step, nil
+}
+
+func (r *replay) SetState(_ *sim.State, step int64) error { r.step = step; return nil }
 
 // diskWrite writes o.Images frames of cells float32 to a plain file, with
 // an fsync after each (flush 1) or only at the end (flush 0), per repeat.

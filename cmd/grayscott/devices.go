@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"grayscott/cpu"
+	"grayscott/engine"
 	"grayscott/gpu"
 	"grayscott/gpu/egl"
 	"grayscott/internal/runflags"
@@ -51,10 +52,10 @@ func devicesCommand(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "  device %d: %s%s; EGL %s %s\n", d.Index, kind, drm, d.Vendor, d.Version)
 	}
-	engine := "cpu"
+	auto := "cpu"
 	c, err := gpu.NewHeadless(gpu.Options{Platform: *platform})
 	if err != nil {
-		fmt.Fprintf(stdout, "OpenGL 4.3 context (--egl-platform %s): none: %s\n", *platform, firstLine(err.Error()))
+		fmt.Fprintf(stdout, "OpenGL 4.3 context (--egl-platform %s): none: %s\n", *platform, engine.FirstLine(err.Error()))
 	} else {
 		info := c.Info()
 		c.Release()
@@ -63,7 +64,7 @@ func devicesCommand(args []string, stdout io.Writer) error {
 		if info.Software() {
 			fmt.Fprintln(stdout, "  a software rasterizer: --engine auto takes the CPU engine")
 		} else {
-			engine = "gpu"
+			auto = "gpu"
 		}
 	}
 	isas, ok := cpu.ISAs()
@@ -75,6 +76,6 @@ func devicesCommand(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "CPU: %s, %d cores, last-level cache %d MiB; CPU engine kernels: %s\n",
 		cpu.Model(), runtime.NumCPU(), cpu.LastLevelCache()>>20, strings.Join(have, ", "))
-	fmt.Fprintf(stdout, "--engine auto: %s\n", engine)
+	fmt.Fprintf(stdout, "--engine auto: %s\n", auto)
 	return nil
 }

@@ -39,6 +39,9 @@ type usageError = runflags.UsageError
 
 var usagef = runflags.Usagef
 
+// errHelp is returned after --help printed a command's usage: exit 0.
+var errHelp = runflags.ErrHelp
+
 func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
 
 const topUsage = `grayscott simulates Gray-Scott reaction-diffusion on the GPU (OpenGL 4.3

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"grayscott/engine"
 	"grayscott/gpu"
 	"grayscott/gpu/gpuconf"
 	"grayscott/internal/runflags"
@@ -19,21 +20,12 @@ import (
 	"grayscott/storage/h5"
 )
 
-var errHelp = runflags.ErrHelp
-
 // runConfig is everything "grayscott run" needs, parsed and validated: the
-// pipeline's configuration, the engine's tuning and what only the command
+// pipeline's configuration, the engine's options and what only the command
 // line has.
 type runConfig struct {
-	pipe pipeline.Config
-
-	engine        string // auto, gpu or cpu
-	threads       int    // the CPU engine's; 0 one per core
-	workGroup     gpu.WorkGroup
-	kernel        string
-	readbackSlots int
-	eglPlatform   string
-	tuning        string // bench's measurements for --kernel/--workgroup auto; "" none
+	pipe   pipeline.Config
+	engine engine.Options
 
 	quiet, verbose bool
 	jsonPath       string
@@ -42,24 +34,21 @@ type runConfig struct {
 	screenshot     string
 	preset         string
 	interactions   string // a resumed file's interactive_changes
-	gpuTuningGiven bool   // --kernel or --workgroup on the command line
 }
 
-// errWindowClosed is the stop reason when the user closes the preview
-// window before the last image: a clean stop (exit status 0).
-var errWindowClosed = errors.New("the window was closed")
-
 // viewer drives a run with a live view (the preview window, when the
-// binary has one); headless runs have none.
+// binary has one: see window.go); headless runs have none.
 type viewer interface {
-	// run replaces Pipeline.Run: it steps, draws and handles input until
-	// the images are done, the user quits or ctx is cancelled. It returns
-	// why the run ended early by the user's wish (errWindowClosed), or nil,
-	// and the view's own failure; the pipeline's errors stay in the
-	// pipeline.
-	run(ctx context.Context, pl *pipeline.Pipeline, e engine) (stop, err error)
-	// close releases the view and its GL context (after the simulator).
-	close()
+	// Context is the GL context the engine runs on, to draw without a
+	// readback.
+	Context() *gpu.Context
+	// Run replaces Pipeline.Run: it steps, draws and handles input until
+	// the images are done, the user quits (stop is errWindowClosed) or
+	// ctx is cancelled. err is the view's own failure; the pipeline keeps
+	// its errors.
+	Run(ctx context.Context, pl *pipeline.Pipeline, e engine.Engine) (stop, err error)
+	// Close releases the view and its GL context (after the engine).
+	Close()
 }
 
 // openFile opens a run's file; tests replace it to inject faults.
@@ -74,12 +63,15 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.JSON != "" {
-		if _, err := os.Stat(filepath.Dir(f.JSON)); err != nil {
-			return nil, usagef("--json %s: folder %s does not exist", f.JSON, filepath.Dir(f.JSON))
+	for _, o := range []struct{ flag, path string }{{"json", f.JSON}, {"screenshot", f.Screenshot}} {
+		if o.path == "" {
+			continue
 		}
-		if st, err := os.Stat(f.JSON); err == nil && st.IsDir() {
-			return nil, usagef("--json %s is a folder; name a file", f.JSON)
+		if _, err := os.Stat(filepath.Dir(o.path)); err != nil {
+			return nil, usagef("--%s %s: folder %s does not exist", o.flag, o.path, filepath.Dir(o.path))
+		}
+		if st, err := os.Stat(o.path); err == nil && st.IsDir() {
+			return nil, usagef("--%s %s is a folder; name a file", o.flag, o.path)
 		}
 	}
 	if err := checkPathClashes(f); err != nil {
@@ -89,21 +81,12 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		pipe: pipeline.Config{Params: f.Params, Output: f.Output, Force: f.Force, CompressionLevel: f.Compression,
 			BufferLen: f.BufferLen, FlushEvery: f.FlushEvery, CompressWorkers: f.CompressWorkers,
 			PublishEvery: cmp.Or(f.PublishEvery, -1)}, // the flag's 0 (never) is the pipeline's -1
-		engine: f.Engine, threads: f.Threads,
-		workGroup: f.WorkGroup, kernel: f.Kernel, readbackSlots: f.ReadbackSlots,
-		eglPlatform: f.EGLPlatform, tuning: f.Tuning, quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
-		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset,
-		gpuTuningGiven: f.Changed("kernel") || f.Changed("workgroup")}
-	if cfg.screenshot != "" {
-		if _, err := os.Stat(filepath.Dir(cfg.screenshot)); err != nil {
-			return nil, usagef("--screenshot %s: folder %s does not exist", cfg.screenshot, filepath.Dir(cfg.screenshot))
-		}
-	}
+		engine: engine.Options{Kind: f.Engine, Threads: f.Threads, WorkGroup: f.WorkGroup, Kernel: f.Kernel,
+			ReadbackSlots: f.ReadbackSlots, Platform: f.EGLPlatform, Tuning: f.Tuning, Debug: f.Verbose},
+		quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
+		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset}
 	if f.Resume != "" {
-		if err := resumeParams(cfg, f.Resume, f); err != nil {
-			return nil, err
-		}
-		return cfg, nil
+		return cfg, resumeParams(cfg, f.Resume, f)
 	}
 	if err := storage.CheckOutput(f.Output, f.Force); err != nil {
 		return nil, usagef("--output %s: %v", f.Output, err)
@@ -173,9 +156,8 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if err := pipeline.CheckResume(cfg.pipe, fp, st.CompressionLevel, ckImages, fs.Changed); err != nil {
 		return usagef("%v", err)
 	}
-	images := cfg.pipe.Params.Images
-	cfg.pipe.Params = fp
-	cfg.pipe.Params.Images = images
+	fp.Images = cfg.pipe.Params.Images
+	cfg.pipe.Params, cfg.pipe.CompressionLevel, cfg.pipe.Resume = fp, st.CompressionLevel, true
 	cfg.preset = "" // the file keeps what it had
 	if !fs.Changed("flush-every") && ferr == nil {
 		cfg.pipe.FlushEvery = int(flushEvery) // as the run being continued did
@@ -183,13 +165,11 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	// The same kernel and work group as the run being continued: results
 	// are then bit-identical whatever bench measured since.
 	if !fs.Changed("kernel") && kerr == nil {
-		cfg.kernel = fileKernel
+		cfg.engine.Kernel = fileKernel
 	}
 	if wg, err := gpuconf.ParseWorkGroup(fileWG); !fs.Changed("workgroup") && wgerr == nil && err == nil {
-		cfg.workGroup = wg
+		cfg.engine.WorkGroup = wg
 	}
-	cfg.pipe.CompressionLevel = st.CompressionLevel
-	cfg.pipe.Resume = true
 	return nil
 }
 
@@ -232,6 +212,9 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	if sig := stopSignal(ctx); sig != nil && sum != nil {
+		return &interruptedError{sig: sig, output: out, images: sum.Images + sum.FirstImage, total: p.Images, cause: err}
+	}
 	if errors.Is(err, errWindowClosed) && sum != nil {
 		// Closing the window is a clean stop, like the end of the run.
 		if !cfg.quiet {
@@ -239,9 +222,6 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 				out, sum.Images+sum.FirstImage, p.Images, out)
 		}
 		return nil
-	}
-	if sig := stopSignal(ctx); sig != nil && sum != nil {
-		return &interruptedError{sig: sig, output: out, images: sum.Images + sum.FirstImage, total: p.Images, cause: err}
 	}
 	return err
 }
@@ -266,37 +246,64 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 	}
 }
 
-// simulate chooses the engine (--engine; for the GPU, the GL context:
-// headless, or the preview window's), makes it and the pipeline, runs it
-// and tears it all down in reverse order. When ctx is cancelled the
-// pipeline stops starting images, stores those already computed with a
-// checkpoint and closes the file as incomplete.
+// simulate makes the engine (on the preview window's GL context with
+// --window) and the pipeline, runs it and tears it all down in reverse
+// order. When ctx is cancelled the pipeline stops starting images, stores
+// those already computed with a checkpoint and closes the file as
+// incomplete.
 func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress) (*runSummary, error) {
-	p := cfg.pipe.Params
-	var glctx *gpu.Context
+	eo := cfg.engine
+	eo.Log = log
 	var view viewer
-	var err error
 	if cfg.window {
-		if view, glctx, err = openViewer(cfg, log); err != nil {
+		v, err := openViewer(cfg, log)
+		if err != nil {
 			return nil, err
 		}
-		defer view.close()
+		defer v.Close()
+		view, eo.Context = v, v.Context()
 	}
-	name, glctx, err := chooseEngine(cfg, glctx, log)
-	if err != nil {
-		return nil, err
-	}
-	if glctx != nil && view == nil {
-		defer glctx.Release()
-	}
-	eng, info, err := newEngine(name, cfg, glctx, log)
+	eng, info, err := engine.Open(cfg.pipe.Params, eo)
 	if err != nil {
 		return nil, err
 	}
 	defer eng.Release()
+	pl, err := pipeline.New(eng, pipelineConfig(cfg, info, log, prog), openFile)
+	if err != nil {
+		return nil, err
+	}
+	if p := cfg.pipe.Params; cfg.pipe.Resume {
+		log.Info("resuming", "file", cfg.pipe.Output, "from_image", pl.FirstImage(), "step", pl.StartStep(), "images", p.Images)
+		if f, k := pl.Rates(); f != p.Feed || k != p.Kill {
+			log.Info("continuing with the rates in force at the checkpoint (changed in the window)", "feedrate", f, "killrate", k)
+		}
+	}
+	log.Debug("engine", "engine", info)
+	prog.start(pl, cfg.pipe.Params.StepsPerImage)
+	var stop, viewErr error
+	if view != nil {
+		stop, viewErr = view.Run(ctx, pl, eng)
+	} else {
+		pl.Run(ctx)
+	}
+	sum, err := pl.Close(cmp.Or(viewErr, stop))
+	if viewErr != nil {
+		err = viewErr
+	} else if err == nil {
+		err = stop
+	}
+	rs := &runSummary{Summary: sum, Engine: info.Name, Renderer: info.GL.Renderer, Vendor: info.GL.Vendor, GLVersion: info.GL.Version}
+	if info.Name == engine.CPU {
+		rs.Threads, rs.CPUISA = info.Threads, info.ISA
+	}
+	return rs, err
+}
 
+// pipelineConfig is the pipeline's configuration with what the run
+// records (the program, the engine's provenance) and reports.
+func pipelineConfig(cfg *runConfig, info engine.Info, log *slog.Logger, prog progress) pipeline.Config {
 	pc := cfg.pipe
-	engAttrs, drop := info.attrs(cfg)
+	engAttrs, drop := info.Attrs()
 	pc.Attrs = append([]storage.Attr{{Name: "program", Value: "grayscott"}, {Name: "program_version", Value: Version()}}, engAttrs...)
 	if cfg.preset != "" {
 		pc.Attrs = append(pc.Attrs, storage.Attr{Name: "preset", Value: cfg.preset})
@@ -310,33 +317,5 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	pc.OnImage = prog.image
 	// A line per flush at -v: what a crash can no longer lose.
 	pc.OnFlush = func(images int) { log.Debug("flushed", "images", images) }
-	pl, err := pipeline.New(eng, pc, openFile)
-	if err != nil {
-		return nil, err
-	}
-	if pc.Resume {
-		log.Info("resuming", "file", pc.Output, "from_image", pl.FirstImage(), "step", pl.StartStep(), "images", p.Images)
-		if f, k := pl.Rates(); f != p.Feed || k != p.Kill {
-			log.Info("continuing with the rates in force at the checkpoint (changed in the window)", "feedrate", f, "killrate", k)
-		}
-	}
-	log.Debug("engine", "engine", info)
-	prog.start(pl, p.StepsPerImage)
-	var stop, viewErr error
-	if view != nil {
-		stop, viewErr = view.run(ctx, pl, eng)
-	} else {
-		pl.Run(ctx)
-	}
-	sum, err := pl.Close(cmp.Or(viewErr, stop))
-	if viewErr != nil {
-		err = viewErr
-	} else if err == nil {
-		err = stop
-	}
-	rs := &runSummary{Summary: sum, Engine: info.name, Renderer: info.gl.Renderer, Vendor: info.gl.Vendor, GLVersion: info.gl.Version}
-	if info.name == "cpu" {
-		rs.Threads, rs.CPUISA = info.threads, info.isa
-	}
-	return rs, err
+	return pc
 }

@@ -233,25 +233,6 @@ func TestResumeOnTheOtherEngine(t *testing.T) {
 	}
 }
 
-func TestTuningPicksTheNearestMeasuredSize(t *testing.T) {
-	entries := []tuningEntry{
-		{Renderer: "A", Size: 256, Kernel: "tiled", Workgroup: "8x8"},
-		{Renderer: "A", Size: 2048, Kernel: "naive", Workgroup: "32x8"},
-		{Renderer: "B", Size: 1024, Kernel: "tiled", Workgroup: "16x16"},
-	}
-	for _, c := range []struct {
-		renderer string
-		cells    int
-		want     string
-		ok       bool
-	}{{"A", 300 * 300, "tiled 8x8", true}, {"A", 1080 * 1920, "naive 32x8", true}, {"B", 16, "tiled 16x16", true}, {"C", 1 << 20, "", false}} {
-		e, ok := bestTuning(entries, c.renderer, c.cells)
-		if ok != c.ok || (ok && e.Kernel+" "+e.Workgroup != c.want) {
-			t.Errorf("%s %d cells: %+v %v, want %q", c.renderer, c.cells, e, ok, c.want)
-		}
-	}
-}
-
 // TestAutoEngine: --engine auto (the default) takes the GPU where EGL finds
 // a hardware device and the CPU engine where the only GL is a software
 // rasterizer, saying why in one log line.

@@ -38,6 +38,11 @@ func exitCodeFor(s os.Signal) int {
 // (the run then stops cleanly); a second one ends the process at once.
 // stop undoes the signal handling.
 func notifyStop(parent context.Context, stderr io.Writer) (ctx context.Context, stop func()) {
+	return notifyStopDoing(parent, stderr, "finishing the images in flight and closing the file")
+}
+
+// notifyStopDoing is notifyStop saying what the command does on a stop.
+func notifyStopDoing(parent context.Context, stderr io.Writer, doing string) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -51,7 +56,7 @@ func notifyStop(parent context.Context, stderr io.Writer) (ctx context.Context, 
 		select {
 		case s := <-ch:
 			first = time.Now()
-			fmt.Fprintf(stderr, "%sgrayscott: %s: finishing the images in flight and closing the file (again to quit at once)\n", lead, signalName(s))
+			fmt.Fprintf(stderr, "%sgrayscott: %s: %s (again to quit at once)\n", lead, signalName(s), doing)
 			cancel(&stopSignalCause{s})
 		case <-done:
 			return

@@ -5,13 +5,12 @@ package main
 import (
 	"errors"
 	"log/slog"
-
-	"grayscott/gpu"
 )
 
-// This binary was built with -tags nowindow: no GLFW, no X11 libraries.
-func openViewer(*runConfig, *slog.Logger) (viewer, *gpu.Context, error) {
-	return nil, nil, usagef("--window: this grayscott was built without a window (-tags nowindow); %v", errNoWindow)
-}
+// errWindowClosed is never returned without a window.
+var errWindowClosed = errors.New("the window was closed")
 
-var errNoWindow = errors.New("rebuild without the tag for the preview")
+// This binary was built with -tags nowindow: no GLFW, no X11 libraries.
+func openViewer(*runConfig, *slog.Logger) (viewer, error) {
+	return nil, usagef("--window: this grayscott was built without a window (-tags nowindow); rebuild without the tag for the preview")
+}

@@ -3,42 +3,25 @@
 package main
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
-	"github.com/go-gl/glfw/v3.3/glfw"
-
 	"grayscott/colormap"
-	"grayscott/gpu"
-	"grayscott/pipeline"
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage/h5"
 	"grayscott/storage/h5/h5test"
 )
-
-// requireDisplay skips where no X display exists (make test runs the
-// tests under xvfb-run; GRAYSCOTT_REQUIRE_DISPLAY=1 makes its absence fail).
-func requireDisplay(t *testing.T) {
-	t.Helper()
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		if os.Getenv("GRAYSCOTT_REQUIRE_DISPLAY") == "1" {
-			t.Fatal("no display although GRAYSCOTT_REQUIRE_DISPLAY=1")
-		}
-		t.Skip("no X display here: make test runs the window tests under xvfb-run")
-	}
-}
 
 // TestWindowScreenshotMatchesReference runs with --window --screenshot on
 // each engine (the GPU's fields drawn from its own buffers, the CPU's
 // uploaded) and compares the picture with the CPU reference through the
 // same colormap; the file must equal a headless run's.
 func TestWindowScreenshotMatchesReference(t *testing.T) {
-	requireDisplay(t)
+	testutil.RequireDisplay(t)
 	for _, engine := range []string{"gpu", "cpu"} {
 		t.Run(engine, func(t *testing.T) { testWindowScreenshot(t, engine) })
 	}
@@ -105,138 +88,36 @@ func absDiff(a, b int) int {
 	return b - a
 }
 
-// TestWindowKeysAndMouse injects input through the handlers GLFW calls and
-// checks the effects frame by frame.
-func TestWindowKeysAndMouse(t *testing.T) {
-	requireDisplay(t)
-	p := sim.Defaults()
-	p.Rows, p.Cols, p.Images, p.StepsPerImage = 32, 48, 1000, 10
-	cfg := &runConfig{pipe: pipeline.Config{Params: p}, window: true, stepsPerDraw: 4}
-	vw, glctx, err := openViewer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		requireGL(t, err.Error())
-		t.Fatal(err)
-	}
-	v := vw.(*windowViewer)
-	defer v.close()
-	s, err := gpu.NewSimulator(glctx, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Release()
-	out := filepath.Join(t.TempDir(), "keys.h5")
-	pl, err := pipeline.New(s, pipeline.Config{Params: p, Output: out, BufferLen: 1}, pipeline.OpenHDF5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.eng, v.pl = s, pl
-	ctx := context.Background()
-	frame := func() bool {
-		t.Helper()
-		quit, err := v.frame(ctx, pl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return quit
-	}
-	press := func(k glfw.Key) { v.win.Key(k, glfw.Press); v.win.Key(k, glfw.Release) }
-
-	frame()
-	if s.Steps() != 4 {
-		t.Fatalf("%d steps after one frame at --steps-per-draw 4", s.Steps())
-	}
-	press(glfw.KeySpace)
-	for range 3 {
-		frame()
-	}
-	if s.Steps() != 4 {
-		t.Errorf("paused, yet the step count moved to %d", s.Steps())
-	}
-	press(glfw.KeyEqual) // '+'
-	press(glfw.KeySpace)
-	frame()
-	if s.Steps() != 12 || v.stepsPerDraw != 8 {
-		t.Errorf("after + and resume: %d steps, %d per draw; want 12 and 8", s.Steps(), v.stepsPerDraw)
-	}
-	for range 5 {
-		frame()
-	}
-	press(glfw.KeySpace) // pause, then reset
-	press(glfw.KeyR)
-	frame()
-	init := sim.InitialState(p.Rows, p.Cols)
-	got := make([]float32, p.Cells())
-	if err := s.ReadV(got); err != nil {
-		t.Fatal(err)
-	}
-	if d, at := maxDiff(got, init.V); d != 0 || s.Steps() != 0 {
-		t.Errorf("after r: V differs from the initial state by %g at %d, step %d", d, at, s.Steps())
-	}
-	// Paint at cell (row 5, col 40), far from the seed: the window is 21
-	// pixels per cell.
-	v.win.CursorPos(40.5*21, 5.5*21)
-	v.win.MouseButton(glfw.MouseButtonLeft, glfw.Press)
-	v.win.MouseButton(glfw.MouseButtonLeft, glfw.Release)
-	frame()
-	if err := s.ReadV(got); err != nil {
-		t.Fatal(err)
-	}
-	if got[5*48+40] != 1 || got[5*48+20] != 0 {
-		t.Errorf("painting at (5,40): V there %v, at (5,20) %v; want 1 and 0", got[5*48+40], got[5*48+20])
-	}
-	press(glfw.KeyP)
-	frame()
-	if pr := s.Params(); pr.Feed != sim.Presets[0].Feed || pr.Kill != sim.Presets[0].Kill {
-		t.Errorf("after p: F %v k %v, want preset %+v", pr.Feed, pr.Kill, sim.Presets[0])
-	}
-	before := v.win.Colormap()
-	press(glfw.KeyC)
-	if frame(); v.win.Colormap() == before {
-		t.Error("c did not change the colormap")
-	}
-	press(glfw.KeyEscape)
-	if !frame() {
-		t.Error("Esc did not quit")
-	}
-	if err := v.finish(pl); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pl.Close(errWindowClosed); err != nil {
-		t.Fatal(err)
-	}
-	r, err := h5.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	changes, _ := r.String("interactive_changes")
-	for _, want := range []string{"reset", "painted", "preset default"} {
-		if !strings.Contains(changes, want) {
-			t.Errorf("interactive_changes %q lacks %q", changes, want)
-		}
-	}
-}
-
-func maxDiff(a, b []float32) (float32, int) {
-	var worst float32
-	at := -1
-	for i := range a {
-		d := a[i] - b[i]
-		if d < 0 {
-			d = -d
-		}
-		if d > worst {
-			worst, at = d, i
-		}
-	}
-	return worst, at
-}
-
 func TestWindowWithoutDisplay(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
 	code, _, stderr := runMain("run", "--window", "-r", "16", "-c", "16", "-n", "1", "-o", filepath.Join(t.TempDir(), "x.h5"))
 	if code != exitUsage || !strings.Contains(stderr, "no display") {
 		t.Errorf("exit %d, %q; want 2 and a no-display error", code, stderr)
+	}
+}
+
+// TestWindowStopsOnSignalsAsHeadless: SIGINT and SIGTERM stop a --window
+// run as they stop a headless one: exit 130 and 143, the file recording
+// "interrupted: received SIGINT" (SIGTERM), checkpointed and resumable;
+// not "the window was closed" with exit 0.
+func TestWindowStopsOnSignalsAsHeadless(t *testing.T) {
+	testutil.RequireDisplay(t)
+	for _, c := range []struct {
+		sig  os.Signal
+		code int
+		name string
+	}{{os.Interrupt, 130, "SIGINT"}, {syscall.SIGTERM, 143, "SIGTERM"}} {
+		out := filepath.Join(t.TempDir(), "w.h5")
+		w := startWatchedRun(t, "--window", "--steps-per-draw", "5", "--flush-every", "2", "-o", out)
+		if _, ok := stopAfterFlush(w, c.sig, 2, seededRand(t)); !ok {
+			t.Fatalf("%s: the run ended before its second flush:\n%s", c.name, w.stderr)
+		}
+		code := w.exitCode(t)
+		st := h5test.Status(t, out)
+		if code != c.code || st.Completed || st.StopReason != "interrupted: received "+c.name || st.Checkpoint == nil {
+			t.Errorf("%s: exit %d (want %d), completed %v, stop_reason %q, checkpoint %v\n%s",
+				c.name, code, c.code, st.Completed, st.StopReason, st.Checkpoint, w.stderr)
+		}
 	}
 }

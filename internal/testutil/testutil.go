@@ -67,3 +67,16 @@ func SameImages(tb testing.TB, what string, got, want [][]float32) {
 		}
 	}
 }
+
+// RequireDisplay skips where there is no X (or Wayland) display: make test
+// runs the window tests under xvfb-run, and GRAYSCOTT_REQUIRE_DISPLAY=1,
+// as there, makes its absence fail.
+func RequireDisplay(tb testing.TB) {
+	tb.Helper()
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		if os.Getenv("GRAYSCOTT_REQUIRE_DISPLAY") == "1" {
+			tb.Fatal("no display although GRAYSCOTT_REQUIRE_DISPLAY=1")
+		}
+		tb.Skip("no X display here: make test runs the window tests under xvfb-run")
+	}
+}
