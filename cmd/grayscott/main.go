@@ -1,18 +1,9 @@
 // Command grayscott simulates Gray-Scott reaction-diffusion with OpenGL
-// compute shaders and streams the images to HDF5.
-//
-// Usage:
-//
-//	grayscott run [flags]            simulate and write an HDF5 file
-//	grayscott sweep DIR [flags]      one run per point of a parameter sweep
-//	grayscott bench [flags]          measure each stage against its limit
-//	grayscott render FILE.h5 -o OUT  images to PNG, GIF or MP4
-//	grayscott info FILE.h5           describe a file
-//	grayscott xdmf FILE.h5           write the ParaView sidecar
-//	grayscott devices                list the GPUs and the engine chosen
-//	grayscott version                print the version
-//
-// Run "grayscott CMD --help" for the flags.
+// compute shaders (or a vectorized CPU engine) and streams the images to
+// HDF5. Each subcommand's behaviour lives in a package (pipeline, engine,
+// bench, render, sweep, storage/h5); this command parses flags, calls
+// them and prints. Run "grayscott help" for the subcommands and
+// "grayscott CMD --help" for their flags.
 package main
 
 import (
@@ -42,70 +33,75 @@ var usagef = runflags.Usagef
 // errHelp is returned after --help printed a command's usage: exit 0.
 var errHelp = runflags.ErrHelp
 
+// subcommand is one of the command's: its name, its arguments and what it does for
+// the help, and the function that runs it.
+type subcommand struct {
+	name, args, what string
+	run              func(args []string, stdout, stderr io.Writer) error
+}
+
+// commands is the command line's table, in the order the help lists it.
+var commands = []subcommand{
+	{"run", "[flags]", "simulate and write the images (grayscott run --help)", runCommand},
+	{"bench", "[flags]", "measure every stage and its hardware limit (grayscott bench --help)", benchCommand},
+	{"sweep", "DIR [flags]", "one run per point of a parameter sweep, locally or on Slurm (grayscott sweep --help)", sweepCommand},
+	{"render", "FILE.h5 -o OUT", "images to PNG files, a GIF or an MP4 (grayscott render --help)", renderCommand},
+	{"info", "FILE.h5 [--json]", "parameters, shape, state and provenance of a file",
+		func(args []string, stdout, _ io.Writer) error { return infoCommand(args, stdout) }},
+	{"xdmf", "FILE.h5", "write FILE.xmf so that ParaView opens the time series", xdmfCommand},
+	{"devices", "", "list the GPUs (EGL devices), the context made and the engine chosen",
+		func(args []string, stdout, _ io.Writer) error { return devicesCommand(args, stdout) }},
+	{"version", "", "print the version", versionCommand},
+}
+
 func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
 
-const topUsage = `grayscott simulates Gray-Scott reaction-diffusion on the GPU (OpenGL 4.3
-compute shaders, headless through EGL) and streams V to an HDF5 file.
-
-Usage:
-  grayscott run [flags]               simulate and write the images (grayscott run --help)
-  grayscott bench [flags]             measure every stage and its hardware limit (grayscott bench --help)
-  grayscott sweep DIR [flags]         one run per point of a parameter sweep, locally or on Slurm (grayscott sweep --help)
-  grayscott render FILE.h5 -o OUT     images to PNG files, a GIF or an MP4 (grayscott render --help)
-  grayscott info FILE.h5 [--json]     parameters, shape, state and provenance of a file
-  grayscott xdmf FILE.h5              write FILE.xmf so that ParaView opens the time series
-  grayscott devices                   list the GPUs (EGL devices), the context made and the engine chosen
-  grayscott version                   print the version
-  grayscott help                      print this help
-
-With no GPU, a vectorized multi-core CPU engine computes the same images.
-`
+func topUsage() string {
+	var b strings.Builder
+	b.WriteString("grayscott simulates Gray-Scott reaction-diffusion on the GPU (OpenGL 4.3\ncompute shaders, headless through EGL) and streams V to an HDF5 file.\n\nUsage:\n")
+	for _, c := range append(commands, subcommand{name: "help", what: "print this help"}) {
+		fmt.Fprintf(&b, "  %-34s  %s\n", strings.TrimSpace("grayscott "+c.name+" "+c.args), c.what)
+	}
+	b.WriteString("\nWith no GPU, a vectorized multi-core CPU engine computes the same images.\n")
+	return b.String()
+}
 
 // Main runs the command line args and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+		fmt.Fprint(stderr, topUsage())
 		return exitUsage
 	}
-	var err error
-	switch args[0] {
-	case "run":
-		err = runCommand(args[1:], stdout, stderr)
-	case "render":
-		err = renderCommand(args[1:], stdout, stderr)
-	case "bench":
-		err = benchCommand(args[1:], stdout, stderr)
-	case "info":
-		err = infoCommand(args[1:], stdout)
-	case "devices":
-		err = devicesCommand(args[1:], stdout)
-	case "xdmf":
-		err = xdmfCommand(args[1:], stdout, stderr)
-	case "sweep":
-		err = sweepCommand(args[1:], stdout, stderr)
-	case "version", "--version":
-		fmt.Fprintln(stdout, "grayscott", Version())
-	case "help", "-h", "--help":
+	name := args[0]
+	if name == "--version" {
+		name = "version"
+	}
+	if isHelp(name) {
 		// "help run" is "run --help"; "help help" (or "--help --help") is
 		// this help again, not a recursion.
 		if len(args) > 1 && !isHelp(args[1]) {
 			return Main([]string{args[1], "--help"}, stdout, stderr)
 		}
-		fmt.Fprint(stdout, topUsage)
-	default:
-		err = usagef("unknown command %q (want run, sweep, bench, render, info, xdmf, devices, version or help)", args[0])
+		fmt.Fprint(stdout, topUsage())
+		return exitOK
 	}
-	return report(err, stderr)
+	for _, c := range commands {
+		if c.name == name {
+			return report(c.run(args[1:], stdout, stderr), stderr)
+		}
+	}
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	return report(usagef("unknown command %q (want %s or help)", name, strings.Join(names, ", ")), stderr)
 }
 
 func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
 
 // report prints err on one line and maps it to an exit status.
 func report(err error, stderr io.Writer) int {
-	if err == nil {
-		return exitOK
-	}
-	if errors.Is(err, errHelp) {
+	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "grayscott: "+strings.ReplaceAll(err.Error(), "\n", " "))
@@ -118,6 +114,18 @@ func report(err error, stderr io.Writer) int {
 		return exitCodeFor(ie.sig)
 	}
 	return exitFailure
+}
+
+func versionCommand(args []string, stdout, _ io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, "Usage: grayscott version\n\nPrints the version: the module's, or the VCS revision of a development build.")
+		return errHelp
+	}
+	if len(args) > 0 {
+		return usagef("version: unexpected argument %q", args[0])
+	}
+	fmt.Fprintln(stdout, "grayscott", Version())
+	return nil
 }
 
 // Version is the module version, or the VCS revision of a development build.

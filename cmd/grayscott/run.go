@@ -3,16 +3,18 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"grayscott/engine"
-	"grayscott/gpu"
 	"grayscott/gpu/gpuconf"
+	"grayscott/gpu/window/preview"
 	"grayscott/internal/runflags"
 	"grayscott/pipeline"
 	"grayscott/sim"
@@ -36,20 +38,9 @@ type runConfig struct {
 	interactions   string // a resumed file's interactive_changes
 }
 
-// viewer drives a run with a live view (the preview window, when the
-// binary has one: see window.go); headless runs have none.
-type viewer interface {
-	// Context is the GL context the engine runs on, to draw without a
-	// readback.
-	Context() *gpu.Context
-	// Run replaces Pipeline.Run: it steps, draws and handles input until
-	// the images are done, the user quits (stop is errWindowClosed) or
-	// ctx is cancelled. err is the view's own failure; the pipeline keeps
-	// its errors.
-	Run(ctx context.Context, pl *pipeline.Pipeline, e engine.Engine) (stop, err error)
-	// Close releases the view and its GL context (after the engine).
-	Close()
-}
+// errWindowClosed is the stop when the user closes the preview window
+// before the last image: a clean stop (exit status 0).
+var errWindowClosed = preview.ErrClosed
 
 // openFile opens a run's file; tests replace it to inject faults.
 var openFile pipeline.Opener = pipeline.OpenHDF5
@@ -254,14 +245,19 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress) (*runSummary, error) {
 	eo := cfg.engine
 	eo.Log = log
-	var view viewer
+	var view *preview.Viewer
 	if cfg.window {
-		v, err := openViewer(cfg, log)
+		var err error
+		view, err = preview.Open(cfg.pipe.Params, preview.Options{StepsPerDraw: cfg.stepsPerDraw, Screenshot: cfg.screenshot,
+			Preset: cfg.preset, Changes: cfg.interactions, Debug: cfg.verbose, Log: log})
+		if errors.Is(err, preview.ErrNoDisplay) || errors.Is(err, preview.ErrNoWindow) {
+			return nil, usagef("--window: %v", err)
+		}
 		if err != nil {
 			return nil, err
 		}
-		defer v.Close()
-		view, eo.Context = v, v.Context()
+		defer view.Close()
+		eo.Context = view.Context()
 	}
 	eng, info, err := engine.Open(cfg.pipe.Params, eo)
 	if err != nil {
@@ -318,4 +314,54 @@ func pipelineConfig(cfg *runConfig, info engine.Info, log *slog.Logger, prog pro
 	// A line per flush at -v: what a crash can no longer lose.
 	pc.OnFlush = func(images int) { log.Debug("flushed", "images", images) }
 	return pc
+}
+
+// runSummary is the pipeline's summary with the engine's provenance: what
+// --json writes (see the README for the fields).
+type runSummary struct {
+	*pipeline.Summary
+	Engine    string `json:"engine"` // gpu or cpu
+	Threads   int    `json:"threads,omitempty"`
+	CPUISA    string `json:"cpu_isa,omitempty"`
+	Renderer  string `json:"gl_renderer"`
+	Vendor    string `json:"gl_vendor"`
+	GLVersion string `json:"gl_version"`
+}
+
+// printSummary writes the end-of-run figures for a person.
+func printSummary(w io.Writer, s *runSummary) {
+	state := "complete"
+	if !s.Completed {
+		state = "incomplete"
+	}
+	mb := float64(s.BytesWritten) / 1e6
+	fmt.Fprintf(w, "%s: %d images written (%d of %d in the file, %s), %.1f MB", s.Output, s.Images,
+		s.FirstImage+s.Images, s.ImagesRequested, state, mb)
+	if s.StoredBytes != s.BytesWritten && s.StoredBytes > 0 {
+		fmt.Fprintf(w, " stored in %.1f MB (%.2f×)", float64(s.StoredBytes)/1e6, float64(s.BytesWritten)/float64(s.StoredBytes))
+	}
+	d := func(sec float64) time.Duration {
+		return time.Duration(sec * float64(time.Second)).Round(time.Millisecond)
+	}
+	fmt.Fprintf(w, "\n  wall %s, %.0f steps/s, %.3g cell-updates/s, %.1f MB/s to storage\n",
+		d(s.WallS), s.StepsPerS, s.CellUpdatesPerS, s.MBPerS)
+	fmt.Fprintf(w, "  engine blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes, %d checkpoints\n",
+		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax, s.Flushes, s.Checkpoints)
+	if s.Engine == "cpu" {
+		fmt.Fprintf(w, "  engine cpu (%s, %d threads)\n", s.CPUISA, s.Threads)
+	} else {
+		fmt.Fprintf(w, "  engine gpu (%s)\n", s.Renderer)
+	}
+}
+
+// writeJSON writes the summary to path (see the README for the fields).
+func writeJSON(path string, s *runSummary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--json %s: %w", path, err)
+	}
+	return nil
 }

@@ -104,8 +104,10 @@ func TestBadInput(t *testing.T) {
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
 		t.Error("a rejected run touched the existing file")
 	}
-	if code, _, _ := runMain("frobnicate"); code != exitUsage {
-		t.Errorf("unknown command: exit %d", code)
+	for _, args := range [][]string{{"frobnicate"}, {"version", "--bogus"}} {
+		if code, _, stderr := runMain(args...); code != exitUsage {
+			t.Errorf("%v: exit %d, %q; want 2", args, code, stderr)
+		}
 	}
 }
 

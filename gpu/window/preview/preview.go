@@ -1,8 +1,11 @@
+//go:build !nowindow
+
 // Package preview drives a run with the preview window (package
 // gpu/window): between draws it advances the pipeline, and it turns keys
 // and the mouse into changes of the run (pause, steps per draw, reset,
 // presets, painting, screenshots), each recorded in the file's
-// interactive_changes as it happens.
+// interactive_changes as it happens. Built with -tags nowindow it opens
+// no window (Open fails) and links no X11 library.
 //
 // Everything here runs on the goroutine that drives the pipeline (the
 // caller of Run); the window's GL calls go to its context's own thread.
@@ -12,7 +15,6 @@ package preview
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -29,30 +31,8 @@ import (
 	"grayscott/storage"
 )
 
-// ErrClosed is Run's stop when the user closes the window before the last
-// image: a clean stop of the run.
-var ErrClosed = errors.New("the window was closed")
-
 // ErrNoDisplay is window.ErrNoDisplay: there is no display to open on.
 var ErrNoDisplay = window.ErrNoDisplay
-
-// Options shape a preview.
-type Options struct {
-	// StepsPerDraw is the steps between draws; 0 adapts them to the
-	// display's pace (a draw every 8–25 ms).
-	StepsPerDraw int
-	// Screenshot, when set, is where the last drawn frame goes at the end.
-	Screenshot string
-	// Preset is the run's preset (p cycles on from it); "" for -f and -k.
-	Preset string
-	// Changes is what a resumed file's interactive_changes hold: the log
-	// goes on after it.
-	Changes string
-	// Debug asks for a GL debug context.
-	Debug bool
-	// Log receives screenshots' names and failures.
-	Log *slog.Logger
-}
 
 // Viewer is an open preview window.
 type Viewer struct {
