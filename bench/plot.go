@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"grayscott/internal/plural"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -86,7 +88,7 @@ func (rep *Report) Plot(path string) error {
 		if f.Stage == "compute" && f.Unit == "cell-updates/s" {
 			k := "gpu " + f.Kernel + " " + f.Workgroup
 			if f.Engine == "cpu" {
-				k = fmt.Sprintf("cpu %s %d threads", f.Kernel, f.Threads)
+				k = fmt.Sprintf("cpu %s %s", f.Kernel, plural.N(f.Threads, "thread"))
 			}
 			if _, ok := series[k]; !ok {
 				names = append(names, k)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"grayscott/internal/plural"
 )
 
 // WriteTable prints the figures as an aligned table for a person.
@@ -26,7 +28,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		}
 		switch {
 		case f.Threads > 0:
-			cfg = append(cfg, f.Kernel, fmt.Sprintf("%d threads", f.Threads))
+			cfg = append(cfg, f.Kernel, plural.N(f.Threads, "thread"))
 		case f.Kernel != "":
 			cfg = append(cfg, f.Kernel, f.Workgroup)
 		}

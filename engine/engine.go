@@ -21,6 +21,7 @@ import (
 	"grayscott/cpu"
 	"grayscott/gpu"
 	"grayscott/gpu/gpuconf"
+	"grayscott/internal/plural"
 	"grayscott/pipeline"
 	"grayscott/sim"
 	"grayscott/storage"
@@ -90,7 +91,7 @@ type Info struct {
 
 func (i Info) String() string {
 	if i.Name == CPU {
-		return fmt.Sprintf("cpu (%s, %d threads)", i.ISA, i.Threads)
+		return fmt.Sprintf("cpu (%s, %s)", i.ISA, plural.N(i.Threads, "thread"))
 	}
 	return fmt.Sprintf("gpu (%s)", i.GL.Renderer)
 }

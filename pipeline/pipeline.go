@@ -452,6 +452,12 @@ func (pl *Pipeline) Images() int { return pl.cfg.Params.Images }
 // capacity. It may be called from any goroutine.
 func (pl *Pipeline) QueueLen() (int, int) { return pl.writer.QueueLen() }
 
+// Backlog returns how many images already waited in the storage queue when
+// the last image was handed to it (the summary's queue mean and max are
+// over these), and the queue's capacity. It may be called from any
+// goroutine.
+func (pl *Pipeline) Backlog() (int, int) { return pl.writer.Backlog() }
+
 // WaitingForStorage reports whether the run is blocked now because every
 // frame is in flight to storage (backpressure). It may be called from any
 // goroutine.

@@ -11,7 +11,7 @@ import (
 type Summary struct {
 	Output          string  `json:"output"`
 	Completed       bool    `json:"completed"`
-	StopReason      string  `json:"stop_reason,omitempty"`
+	StopReason      string  `json:"stop_reason"` // "" when completed
 	Rows            int     `json:"rows"`
 	Cols            int     `json:"cols"`
 	StepsPerImage   int     `json:"steps_per_image"`

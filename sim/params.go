@@ -135,11 +135,12 @@ func (p Params) Validate() error {
 			return &ParamError{c.flag, fmt.Sprint(c.v), fmt.Sprintf("must be at most %g (the course uses values near 0.01–0.1)", float32(MaxRate))}
 		}
 	}
-	if bad := finiteNonNegative(p.DeltaT); bad != "" {
+	// The time step must move time forward: 0 and negative steps alike.
+	if bad := finiteNonNegative(p.DeltaT); bad != "" || p.DeltaT == 0 {
+		if bad == "" || bad == "must not be negative" {
+			bad = "must be positive"
+		}
 		return &ParamError{"deltat", fmt.Sprint(p.DeltaT), bad}
-	}
-	if p.DeltaT == 0 {
-		return &ParamError{"deltat", "0", "must be positive"}
 	}
 	// Compared in float32, the precision the rates are given in: dt=5 with
 	// Du=0.1 sits exactly on the limit.

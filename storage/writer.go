@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -69,8 +70,8 @@ type Stats struct {
 	PoolWait    time.Duration // time the producer was blocked waiting for a free frame
 	WriterIdle  time.Duration // time the writer goroutine waited for frames
 	WriteTime   time.Duration // time spent in the sink's writes and flushes
-	QueueMax    int           // most frames waiting in the queue at a Send
-	QueueMean   float64       // mean frames waiting in the queue at a Send
+	QueueMax    int           // most frames already waiting in the queue when one was sent
+	QueueMean   float64       // mean frames already waiting in the queue when one was sent
 }
 
 // DefaultPublishEvery is how often readers following a run see its new
@@ -122,6 +123,7 @@ type Writer[S Sink] struct {
 	stats    Stats
 	queueSum int
 	sends    int
+	backlog  atomic.Int32 // images waiting when the last image was sent
 }
 
 // StartWriter opens the sink with open (on the writer goroutine when
@@ -282,6 +284,7 @@ func (w *Writer[S]) send(it item[S]) error {
 		w.queueSum += n
 		w.sends++
 		w.stats.QueueMax = max(w.stats.QueueMax, n)
+		w.backlog.Store(int32(n))
 	}
 	select {
 	case w.queue <- it: // a frame never waits with a pool of opts.PoolSize() frames; a record may
@@ -307,7 +310,13 @@ func (w *Writer[S]) Blocked() bool {
 }
 
 // QueueLen returns how many images wait in the queue now, and its capacity.
+// It may be called from any goroutine.
 func (w *Writer[S]) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
+
+// Backlog returns how many images were already waiting in the queue when
+// the last image was sent (what Stats.QueueMean and QueueMax sum up), and
+// the queue's capacity. It may be called from any goroutine.
+func (w *Writer[S]) Backlog() (int, int) { return int(w.backlog.Load()), cap(w.queue) }
 
 // store writes one image to the sink, then its checkpoint and flushes on
 // schedule; errors become sticky. It runs on the goroutine that owns the sink.

@@ -31,7 +31,7 @@ func devicesCommand(args []string, stdout io.Writer) error {
 				"Lists the EGL devices, the OpenGL context the route makes, the engine --engine auto\npicks and the CPU engine's kernel.\n\n"+fs.FlagUsages())
 			return errHelp
 		}
-		return usagef("devices: %v", err)
+		return runflags.Explain("devices", fs, err)
 	}
 	if err := runflags.CheckPlatform(*platform); err != nil {
 		return err

@@ -54,7 +54,9 @@ func (r *rates) begin(pl *pipeline.Pipeline, stepsPerImage int) {
 	r.pl, r.stepsPerImage, r.started = pl, stepsPerImage, time.Now()
 }
 
-// now returns steps/s so far, the estimated time left and the queue fill.
+// now returns steps/s so far, the estimated time left and the queue's
+// backlog when the last image reached it (the summary's queue mean and max
+// are over the same figure).
 func (r *rates) now(done int) (stepsPerS float64, eta time.Duration, queue string) {
 	el := time.Since(r.started)
 	ran := done - r.pl.FirstImage()
@@ -62,7 +64,7 @@ func (r *rates) now(done int) (stepsPerS float64, eta time.Duration, queue strin
 		stepsPerS = float64(ran*r.stepsPerImage) / el.Seconds()
 		eta = time.Duration(float64(el) * float64(r.pl.Images()-done) / float64(ran)).Round(time.Second)
 	}
-	q, c := r.pl.QueueLen()
+	q, c := r.pl.Backlog()
 	return stepsPerS, eta, fmt.Sprintf("%d/%d", q, c)
 }
 
@@ -110,8 +112,11 @@ func (p *logProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
 	p.last = time.Now()
 }
 
+// image logs a line every few seconds; none for the last image, where the
+// summary follows with the run's own figures (its steps/s count the file's
+// closing too).
 func (p *logProgress) image(done int) {
-	if time.Since(p.last) < p.every && done < p.pl.Images() {
+	if time.Since(p.last) < p.every || done == p.pl.Images() {
 		return
 	}
 	p.last = time.Now()

@@ -15,6 +15,7 @@ import (
 	"grayscott/engine"
 	"grayscott/gpu/gpuconf"
 	"grayscott/gpu/window/preview"
+	"grayscott/internal/plural"
 	"grayscott/internal/runflags"
 	"grayscott/pipeline"
 	"grayscott/sim"
@@ -36,6 +37,7 @@ type runConfig struct {
 	screenshot     string
 	preset         string
 	interactions   string // a resumed file's interactive_changes
+	complete       bool   // --resume of a file that holds its images already
 }
 
 // errWindowClosed is the stop when the user closes the preview window
@@ -128,8 +130,11 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	fileWG, wgerr := r.String("workgroup")
 	cfg.interactions, _ = r.String("interactive_changes")
 	r.Close()
-	if perr != nil || serr != nil || !st.Run {
-		return usagef("--resume %s: not a grayscott file with parameters: %v", path, errors.Join(perr, serr))
+	if serr == nil && !st.Run {
+		return usagef("--resume %s: not a file of grayscott run (it has no run attributes): nothing to continue", path)
+	}
+	if perr != nil || serr != nil {
+		return usagef("--resume %s: its parameters cannot be read: %v", path, cmp.Or(perr, serr))
 	}
 	given := cfg.pipe.Params
 	if fs.Preset != "" && (given.Feed != fp.Feed || given.Kill != fp.Kill) {
@@ -149,6 +154,7 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	}
 	fp.Images = cfg.pipe.Params.Images
 	cfg.pipe.Params, cfg.pipe.CompressionLevel, cfg.pipe.Resume = fp, st.CompressionLevel, true
+	cfg.complete = st.Completed && st.Images >= fp.Images
 	cfg.preset = "" // the file keeps what it had
 	if !fs.Changed("flush-every") && ferr == nil {
 		cfg.pipe.FlushEvery = int(flushEvery) // as the run being continued did
@@ -168,6 +174,12 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseRunFlags(args, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.complete {
+		out := cfg.pipe.Output
+		fmt.Fprintf(stderr, "grayscott: %s is complete, with its %s: nothing to do (grayscott run --resume %s -n N appends images up to N)\n",
+			out, plural.N(cfg.pipe.Params.Images, "image"), out)
+		return nil
 	}
 	level := slog.LevelInfo
 	switch {
@@ -335,7 +347,7 @@ func printSummary(w io.Writer, s *runSummary) {
 		state = "incomplete"
 	}
 	mb := float64(s.BytesWritten) / 1e6
-	fmt.Fprintf(w, "%s: %d images written (%d of %d in the file, %s), %.1f MB", s.Output, s.Images,
+	fmt.Fprintf(w, "%s: %s written (%d of %d in the file, %s), %.1f MB", s.Output, plural.N(s.Images, "image"),
 		s.FirstImage+s.Images, s.ImagesRequested, state, mb)
 	if s.StoredBytes != s.BytesWritten && s.StoredBytes > 0 {
 		fmt.Fprintf(w, " stored in %.1f MB (%.2f×)", float64(s.StoredBytes)/1e6, float64(s.BytesWritten)/float64(s.StoredBytes))
@@ -345,10 +357,11 @@ func printSummary(w io.Writer, s *runSummary) {
 	}
 	fmt.Fprintf(w, "\n  wall %s, %.0f steps/s, %.3g cell-updates/s, %.1f MB/s to storage\n",
 		d(s.WallS), s.StepsPerS, s.CellUpdatesPerS, s.MBPerS)
-	fmt.Fprintf(w, "  engine blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %d flushes, %d checkpoints\n",
-		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax, s.Flushes, s.Checkpoints)
+	fmt.Fprintf(w, "  engine blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %s, %s\n",
+		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax,
+		plural.N(s.Flushes, "flush"), plural.N(s.Checkpoints, "checkpoint"))
 	if s.Engine == "cpu" {
-		fmt.Fprintf(w, "  engine cpu (%s, %d threads)\n", s.CPUISA, s.Threads)
+		fmt.Fprintf(w, "  engine cpu (%s, %s)\n", s.CPUISA, plural.N(s.Threads, "thread"))
 	} else {
 		fmt.Fprintf(w, "  engine gpu (%s)\n", s.Renderer)
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -50,6 +52,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--du", "-1"}, "--du -1: must not be negative"},
 		{[]string{"--dv", "+Inf"}, "--dv +Inf: must be finite"},
 		{[]string{"-t", "0"}, "--deltat 0: must be positive"},
+		{[]string{"-t", "-1"}, "--deltat -1: must be positive"},
 		{[]string{"-t", "6"}, "--deltat 6: beyond the stencil's stability limit"},
 		{[]string{"-f", "abc"}, "--feedrate abc: want a number"},
 		{[]string{"-f", "1e40"}, "--feedrate 1e40: out of float32's range"},
@@ -77,7 +80,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--kernel", "fast"}, "--kernel fast: want naive, column, block, tiled or auto"},
 		{[]string{"--egl-platform", "x11"}, "--egl-platform x11"},
 		{[]string{"--publish-every", "-1s"}, "--publish-every -1s: must be at least 0"},
-		{[]string{"--publish-every", "5"}, "--publish-every"},
+		{[]string{"--publish-every", "5"}, "--publish-every 5: want a duration with a unit, e.g. 1s or 500ms"},
+		{[]string{"--feedrat", "0.1"}, "unknown flag: --feedrat (did you mean --feedrate?)"},
+		{[]string{"--window=maybe"}, "--window maybe: want true or false"},
+		{[]string{"--storage-buffer-len", "two"}, "--storage-buffer-len two: want an integer"},
 		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-r", "100000", "-c", "100000"}, "--nbrow 100000: grid 100000×100000 has more than"},
@@ -262,5 +268,52 @@ func TestAutoEngine(t *testing.T) {
 	}
 	if why := strings.Count(stderr, "engine: cpu"); (want == "cpu") != (why == 1) {
 		t.Errorf("%d log lines say why the CPU engine was chosen; stderr:\n%s", why, stderr)
+	}
+}
+
+// TestJSONHasTheREADMEFields reads the field list of the README's
+// "--json fields" section and checks that a completed run's --json has
+// every one (stop_reason too, empty).
+func TestJSONHasTheREADMEFields(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile("(?s)### `--json` fields\n(.*?)\n## ").FindSubmatch(readme)
+	if section == nil {
+		t.Fatal("README has no \"--json fields\" section")
+	}
+	var fields []string
+	for _, quoted := range regexp.MustCompile("`([^`]*)`").FindAllSubmatch(section[1], -1) {
+		for _, f := range strings.Split(string(quoted[1]), ",") {
+			if f = strings.TrimSpace(f); regexp.MustCompile(`^[a-z_]+$`).MatchString(f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	if len(fields) < 30 {
+		t.Fatalf("read only %d fields from the README: %v", len(fields), fields)
+	}
+	dir := t.TempDir()
+	js := filepath.Join(dir, "s.json")
+	if code, _, stderr := runMain("run", "-q", "--engine", "cpu", "-r", "16", "-c", "16", "-n", "2", "-e", "3",
+		"-o", filepath.Join(dir, "o.h5"), "--json", js); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fields {
+		if _, ok := got[f]; !ok && f != "gpu" && f != "cpu" {
+			t.Errorf("--json of a completed CPU run lacks %q (the README lists it)", f)
+		}
+	}
+	if got["stop_reason"] != "" || got["completed"] != true {
+		t.Errorf("completed %v, stop_reason %q", got["completed"], got["stop_reason"])
 	}
 }

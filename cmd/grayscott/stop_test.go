@@ -394,6 +394,14 @@ func TestResumeRefusesOtherParameters(t *testing.T) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
 		}
 	}
+	// Resuming a complete file says so and leaves it as it is.
+	before, _ := os.ReadFile(out)
+	if code, _, stderr := runMain("run", "--resume", out); code != exitOK || !strings.Contains(stderr, "is complete, with its 3 images: nothing to do") {
+		t.Errorf("resuming a complete file: exit %d, %q", code, stderr)
+	}
+	if after, _ := os.ReadFile(out); !bytes.Equal(before, after) {
+		t.Error("resuming a complete file changed it")
+	}
 	// Extending a finished run with -n continues it.
 	if code, _, stderr := runMain("run", "-q", "--resume", out, "-n", "5"); code != exitOK {
 		t.Fatalf("extending with -n 5: exit %d: %s", code, stderr)

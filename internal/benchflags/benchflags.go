@@ -100,7 +100,7 @@ func Parse(args []string, stdout io.Writer) (*Options, error) {
 			fmt.Fprint(stdout, usage+fs.FlagUsages())
 			return nil, runflags.ErrHelp
 		}
-		return nil, runflags.Usagef("bench: %v", err)
+		return nil, runflags.Explain("bench", fs, err)
 	}
 	if fs.NArg() > 0 {
 		return nil, runflags.Usagef("bench: unexpected argument %q", fs.Arg(0))

@@ -176,11 +176,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		if fieldErr != nil {
 			return nil, fieldErr
 		}
-		msg := err.Error()
-		if i := strings.Index(msg, ": strconv."); i >= 0 { // Go's parser detail says no more than "invalid"
-			msg = msg[:i]
-		}
-		return nil, Usagef("run: %s", msg)
+		return nil, Explain("run", fs, err)
 	}
 	if fs.NArg() > 0 {
 		return nil, Usagef("run: unexpected argument %q", fs.Arg(0))
