@@ -166,8 +166,9 @@ func (o *Options) check(glctx *gpu.Context) error {
 
 // Run measures every stage for every size, the GPU's on glctx (nil when
 // only the CPU engine is measured), and returns the figures; Program and
-// Version are left for the caller. It blocks for the whole measurement and
-// stops between measurements when ctx is cancelled.
+// Version are left for the caller. It blocks for the whole measurement.
+// When ctx is cancelled it stops after the measurement in progress and
+// returns the figures measured so far with ctx's error.
 func Run(ctx context.Context, glctx *gpu.Context, o Options) (*Report, error) {
 	if err := o.check(glctx); err != nil {
 		return nil, err
@@ -184,11 +185,10 @@ func Run(ctx context.Context, glctx *gpu.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	for _, g := range o.Sizes {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		o.Log.Info("bench", "grid", g.String())
 		if err := b.size(ctx, g); err != nil {
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
 			return nil, err
 		}
 	}
@@ -273,6 +273,16 @@ func (b *bencher) limits() error {
 	return nil
 }
 
+// stage says which measurement starts (a line of progress), unless ctx
+// is cancelled: then it returns ctx's error and nothing more is measured.
+func (b *bencher) stage(ctx context.Context, g Grid, stage string, args ...any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.o.Log.Info("bench", append([]any{"grid", g.String(), "stage", stage}, args...)...)
+	return nil
+}
+
 // size measures every stage on grid g.
 func (b *bencher) size(ctx context.Context, g Grid) error {
 	o := b.o
@@ -288,8 +298,14 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 		if e == engine.GPU {
 			compute = b.computeGPU
 		}
-		f, computeIPS, err := compute(p)
+		if err := b.stage(ctx, g, "compute", "engine", e); err != nil {
+			return err
+		}
+		f, computeIPS, err := compute(ctx, p)
 		if err != nil {
+			return err
+		}
+		if err := b.stage(ctx, g, "readback", "engine", e); err != nil {
 			return err
 		}
 		readbackIPS, err := b.readback(e, p)
@@ -313,6 +329,9 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 		d.FlushEvery = flush
 		b.add(d)
 		for ci, level := range o.Compression {
+			if err := b.stage(ctx, g, "storage", "compression", level, "flush_every", flush); err != nil {
+				return err
+			}
 			mbs, stored, err := b.storage(p, field, level, flush)
 			if err != nil {
 				return err
@@ -335,6 +354,9 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 	// compression level and flush policy.
 	for _, e := range o.Engines {
 		for _, bl := range o.BufferLens {
+			if err := b.stage(ctx, g, "end-to-end", "engine", e, "storage_buffer_len", bl); err != nil {
+				return err
+			}
 			var ips []float64
 			for range o.Repeats {
 				if err := ctx.Err(); err != nil {
@@ -369,7 +391,7 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 // computeGPU times the steps alone per kernel and work group. It returns a
 // realistic V for the storage stage (after the first measurement's steps)
 // and the images/s of the end-to-end configuration.
-func (b *bencher) computeGPU(p sim.Params) (field []float32, endToEndIPS float64, err error) {
+func (b *bencher) computeGPU(ctx context.Context, p sim.Params) (field []float32, endToEndIPS float64, err error) {
 	o := b.o
 	g := Grid{p.Rows, p.Cols}
 	cells := float64(p.Cells())
@@ -388,6 +410,9 @@ func (b *bencher) computeGPU(p sim.Params) (field []float32, endToEndIPS float64
 	}()
 	for _, kernel := range o.Kernels {
 		for _, wg := range o.WorkGroups {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, err
+			}
 			var err error
 			if s == nil {
 				s, err = gpu.NewSimulator(b.ctx, p, gpu.Config{WorkGroup: wg, Kernel: kernel}, init)
@@ -440,7 +465,7 @@ func (b *bencher) computeGPU(p sim.Params) (field []float32, endToEndIPS float64
 // bound of host memory bandwidth at 16 bytes per cell per step, which
 // holds when the fields outgrow the last-level cache. It returns a V for
 // the storage stage and the images/s of the last thread count.
-func (b *bencher) computeCPU(p sim.Params) (field []float32, endToEndIPS float64, err error) {
+func (b *bencher) computeCPU(ctx context.Context, p sim.Params) (field []float32, endToEndIPS float64, err error) {
 	o := b.o
 	g := Grid{p.Rows, p.Cols}
 	cells := float64(p.Cells())
@@ -452,6 +477,9 @@ func (b *bencher) computeCPU(p sim.Params) (field []float32, endToEndIPS float64
 		}
 	}
 	for _, threads := range o.Threads {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
 		e, err := cpu.New(p, sim.InitialState(p.Rows, p.Cols), cpu.Options{Threads: threads})
 		if err != nil {
 			return nil, 0, err

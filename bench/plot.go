@@ -9,31 +9,126 @@ import (
 	"strconv"
 	"strings"
 
-	"grayscott/internal/plural"
-
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"grayscott/internal/plural"
 )
 
-var plotColors = []color.Color{
-	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
-	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+// The two panels' colours are disjoint, so that a colour means one series
+// in the whole picture: end to end draws a line per engine and grid in
+// endToEndColors; compute a colour per kernel (and the CPU engine) in
+// computeColors, a marker shape per work group (or thread count).
+var (
+	endToEndColors = []color.Color{
+		color.RGBA{31, 119, 180, 255}, color.RGBA{214, 39, 40, 255}, color.RGBA{44, 160, 44, 255},
+		color.RGBA{0, 0, 0, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+	}
+	computeColors = []color.Color{
+		color.RGBA{255, 127, 14, 255}, color.RGBA{23, 190, 207, 255}, color.RGBA{227, 119, 194, 255},
+		color.RGBA{188, 189, 34, 255}, color.RGBA{127, 127, 127, 255}, color.RGBA{255, 187, 120, 255},
+	}
+	markerShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{},
+		draw.PlusGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
+)
+
+// plotLayout places the panels and their legends on a w×h picture: the
+// two panels side by side above, each one's legend in the strip below it,
+// in as many columns as it needs, so that no legend sits on data.
+type plotLayout struct {
+	title         vg.Length // the title's baseline
+	panels        [2]vg.Rectangle
+	legends       [2][]vg.Rectangle // per panel, its legend's columns
+	legendEntries int               // entries per legend column
+}
+
+func newPlotLayout(w, h vg.Length, entries [2]int) plotLayout {
+	const perColumn = 8
+	lay := plotLayout{title: h - vg.Points(18), legendEntries: perColumn}
+	strip := vg.Points(14*perColumn + 20) // eight entries of 14 pt, and a margin
+	half := w / 2
+	for i := range 2 {
+		x0 := vg.Length(i) * half
+		lay.panels[i] = vg.Rectangle{Min: vg.Point{X: x0 + vg.Points(5), Y: strip}, Max: vg.Point{X: x0 + half - vg.Points(10), Y: h - vg.Points(30)}}
+		cols := max(1, (entries[i]+perColumn-1)/perColumn)
+		cw := (half - vg.Points(40)) / vg.Length(cols)
+		for c := range cols {
+			left := x0 + vg.Points(30) + vg.Length(c)*cw
+			lay.legends[i] = append(lay.legends[i], vg.Rectangle{Min: vg.Point{X: left, Y: vg.Points(8)},
+				Max: vg.Point{X: left + cw, Y: strip - vg.Points(12)}})
+		}
+	}
+	return lay
+}
+
+// legendEntry is a series' name and how it is drawn.
+type legendEntry struct {
+	name   string
+	thumbs []plot.Thumbnailer
 }
 
 // Plot writes a PNG of two panels to path: end-to-end images/s against
-// the storage buffer length, a line per grid size, with the slower stage
-// alone dashed; and compute cell-updates/s against grid size, a line per
-// kernel and work group.
+// the storage buffer length, a line per engine and grid size, with the
+// slower stage alone dashed; and compute cell-updates/s against grid
+// size, a line per kernel and work group (thread count on the CPU). Each
+// panel's legend is below it.
 func (rep *Report) Plot(path string) error {
-	left := plot.New()
-	left.Title.Text = "end to end"
-	left.X.Label.Text = "storage buffer length (0 = synchronous)"
-	left.Y.Label.Text = "images/s (log scale)"
-	left.Y.Scale = plot.LogScale{}
-	left.Y.Tick.Marker = ticks125{}
+	left, leftLegend, err := rep.endToEndPanel()
+	if err != nil {
+		return err
+	}
+	right, rightLegend, err := rep.computePanel()
+	if err != nil {
+		return err
+	}
+	const w, h = 13 * vg.Inch, 7 * vg.Inch
+	lay := newPlotLayout(w, h, [2]int{len(leftLegend), len(rightLegend)})
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	for i, p := range []*plot.Plot{left, right} {
+		p.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: lay.panels[i]})
+	}
+	for i, entries := range [][]legendEntry{leftLegend, rightLegend} {
+		for c, col := range lay.legends[i] {
+			l := plot.NewLegend()
+			l.Top, l.Left = true, true
+			l.TextStyle.Font.Size = vg.Points(10)
+			for _, e := range entries[min(len(entries), c*lay.legendEntries):min(len(entries), (c+1)*lay.legendEntries)] {
+				l.Add(e.name, e.thumbs...)
+			}
+			l.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: col})
+		}
+	}
+	title := fmt.Sprintf("grayscott bench · %s · %s · %s per image", rep.Renderer, rep.CPUModel, plural.N(rep.Steps, "step"))
+	if rep.Renderer == "" {
+		title = fmt.Sprintf("grayscott bench · %s · %s per image", rep.CPUModel, plural.N(rep.Steps, "step"))
+	}
+	titleFont := plot.DefaultFont
+	titleFont.Size = vg.Points(14)
+	dc.FillText(draw.TextStyle{Color: color.Black, Font: titleFont, Handler: plot.DefaultTextHandler,
+		XAlign: draw.XCenter}, vg.Point{X: w / 2, Y: lay.title}, title)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("bench: %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// endToEndPanel plots images/s against the storage buffer length.
+func (rep *Report) endToEndPanel() (*plot.Plot, []legendEntry, error) {
+	p := plot.New()
+	p.Title.Text = "end to end"
+	p.X.Label.Text = "storage buffer length (0 = synchronous)"
+	p.Y.Label.Text = "images/s (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = ticks125{}
 	type run struct {
 		engine     string
 		rows, cols int
@@ -57,81 +152,87 @@ func (rep *Report) Plot(path string) error {
 		}
 		return a.rows*a.cols - b.rows*b.cols
 	})
+	var legend []legendEntry
 	for i, n := range keys {
 		xys := runs[n]
 		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		c := plotColors[i%len(plotColors)]
+		c := endToEndColors[i%len(endToEndColors)]
 		l.Color, pts.Color = c, c
-		left.Add(l, pts)
-		left.Legend.Add(n.engine+" "+Grid{n.rows, n.cols}.String(), l, pts)
+		p.Add(l, pts)
+		legend = append(legend, legendEntry{n.engine + " " + Grid{n.rows, n.cols}.String(), []plot.Thumbnailer{l, pts}})
 		lim, _ := plotter.NewLine(plotter.XYs{{X: xys[0].X, Y: bound[n]}, {X: xys[len(xys)-1].X, Y: bound[n]}})
 		lim.Color, lim.Dashes = c, []vg.Length{vg.Points(4), vg.Points(3)}
-		left.Add(lim)
+		p.Add(lim)
 	}
-	left.Legend.Add("slower stage alone (dashed)")
+	padLogAxis(&p.Y)
+	if len(keys) > 0 {
+		dashed, _ := plotter.NewLine(plotter.XYs{})
+		dashed.Color, dashed.Dashes = color.Gray{Y: 90}, []vg.Length{vg.Points(4), vg.Points(3)}
+		legend = append(legend, legendEntry{"slower stage alone", []plot.Thumbnailer{dashed}})
+	}
+	return p, legend, nil
+}
 
-	right := plot.New()
-	right.Title.Text = "compute"
-	right.X.Label.Text = "grid side (cells; √cells for other shapes)"
-	right.Y.Label.Text = "G cell-updates/s (log scale)"
-	right.Y.Scale = plot.LogScale{}
-	right.Y.Tick.Marker = ticks125{}
-	right.Legend.Top = true
-	right.Legend.Left = true
+// computePanel plots G cell-updates/s against the grid's side: a colour
+// per kernel (the CPU engine has one too), a marker per work group or
+// thread count.
+func (rep *Report) computePanel() (*plot.Plot, []legendEntry, error) {
+	p := plot.New()
+	p.Title.Text = "compute"
+	p.X.Label.Text = "grid side (cells; √cells for other shapes)"
+	p.Y.Label.Text = "G cell-updates/s (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = ticks125{}
 	series := map[string]plotter.XYs{}
-	var names []string
+	var names, kernels, shapes []string
+	style := map[string][2]int{} // a series' colour and marker
 	for _, f := range rep.Figures {
-		if f.Stage == "compute" && f.Unit == "cell-updates/s" {
-			k := "gpu " + f.Kernel + " " + f.Workgroup
-			if f.Engine == "cpu" {
-				k = fmt.Sprintf("cpu %s %s", f.Kernel, plural.N(f.Threads, "thread"))
-			}
-			if _, ok := series[k]; !ok {
-				names = append(names, k)
-			}
-			series[k] = append(series[k], plotter.XY{X: float64(f.Size), Y: f.Median / 1e9})
+		if f.Stage != "compute" || f.Unit != "cell-updates/s" {
+			continue
 		}
+		kernel, variant := "gpu "+f.Kernel, f.Workgroup
+		if f.Engine == "cpu" {
+			kernel, variant = "cpu "+f.Kernel, plural.N(f.Threads, "thread")
+		}
+		k := kernel + " " + variant
+		if _, ok := series[k]; !ok {
+			names = append(names, k)
+			if !slices.Contains(kernels, kernel) {
+				kernels = append(kernels, kernel)
+			}
+			if !slices.Contains(shapes, variant) {
+				shapes = append(shapes, variant)
+			}
+			style[k] = [2]int{slices.Index(kernels, kernel), slices.Index(shapes, variant)}
+		}
+		series[k] = append(series[k], plotter.XY{X: float64(f.Size), Y: f.Median / 1e9})
 	}
-	for i, k := range names {
+	var legend []legendEntry
+	for _, k := range names {
 		l, pts, err := plotter.NewLinePoints(series[k])
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		c := plotColors[i%len(plotColors)]
+		c := computeColors[style[k][0]%len(computeColors)]
 		l.Color, pts.Color = c, c
-		right.Add(l, pts)
-		right.Legend.Add(k, l, pts)
+		pts.Shape = markerShapes[style[k][1]%len(markerShapes)]
+		p.Add(l, pts)
+		legend = append(legend, legendEntry{k, []plot.Thumbnailer{l, pts}})
 	}
+	padLogAxis(&p.Y)
+	return p, legend, nil
+}
 
-	const w, h = 12 * vg.Inch, 5 * vg.Inch
-	img := vgimg.New(w, h)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Points(20), PadTop: vg.Points(30), PadBottom: vg.Points(5), PadLeft: vg.Points(5), PadRight: vg.Points(10)}
-	canvases := plot.Align([][]*plot.Plot{{left, right}}, tiles, dc)
-	left.Draw(canvases[0][0])
-	right.Draw(canvases[0][1])
-	title := fmt.Sprintf("grayscott bench · %s · %s · %d steps per image", rep.Renderer, rep.CPUModel, rep.Steps)
-	if rep.Renderer == "" {
-		title = fmt.Sprintf("grayscott bench · %s · %d steps per image", rep.CPUModel, rep.Steps)
+// padLogAxis widens a log axis around a single value (one measurement),
+// which plot would widen by ±1, below zero.
+func padLogAxis(a *plot.Axis) {
+	if a.Min == a.Max && a.Min > 0 {
+		a.Min, a.Max = a.Min/2, a.Max*2
 	}
-	titleFont := plot.DefaultFont
-	titleFont.Size = vg.Points(14)
-	dc.FillText(draw.TextStyle{Color: color.Black, Font: titleFont, Handler: plot.DefaultTextHandler,
-		XAlign: draw.XCenter}, vg.Point{X: w / 2, Y: h - vg.Points(18)}, title)
-
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("bench: %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // ticks125 labels a log axis at 1, 2 and 5 times powers of ten, falling
@@ -139,6 +240,9 @@ func (rep *Report) Plot(path string) error {
 type ticks125 struct{}
 
 func (ticks125) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || lo <= 0 { // one value (one measurement), where plot's own ticks never end
+		return []plot.Tick{{Value: hi, Label: strconv.FormatFloat(hi, 'g', 4, 64)}}
+	}
 	var ts []plot.Tick
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for _, m := range []float64{1, 2, 5} {

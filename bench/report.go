@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,64 +13,119 @@ import (
 	"grayscott/internal/plural"
 )
 
-// WriteTable prints the figures as an aligned table for a person.
+// WriteTable prints the figures for a person: the limits first, then a
+// section per grid size, one row per configuration measured (a compute
+// row carries its effective bandwidth beside its cell-updates/s).
 func (rep *Report) WriteTable(w io.Writer) error {
 	gl := "no GPU engine"
 	if rep.Renderer != "" {
 		gl = fmt.Sprintf("%s (%s, %s)", rep.Renderer, rep.GLVersion, rep.Platform)
 	}
-	fmt.Fprintf(w, "grayscott bench on %s; %d CPUs (%s, last-level cache %d MiB); %d images of %d steps, median of %d [min..max]\n\n",
-		gl, rep.CPUs, rep.CPUModel, rep.LLCBytes>>20, rep.Images, rep.Steps, rep.Repeats)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "stage\tsize\tconfig\tmedian\t[min..max]\tunit\timages/s\tof limit\tlimit / bound\ttiming")
-	for _, f := range rep.Figures {
-		var cfg []string
-		if f.Engine != "" {
-			cfg = append(cfg, f.Engine)
+	fmt.Fprintf(w, "grayscott bench on %s\n%d CPUs (%s, last-level cache %d MiB); %s of %s; median of %s, ± the spread (max−min)/median\n",
+		gl, rep.CPUs, rep.CPUModel, rep.LLCBytes>>20, plural.N(rep.Images, "image"), plural.N(rep.Steps, "step"), plural.N(rep.Repeats, "repeat"))
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 2, 4, 2, ' ', 0)
+	section := ""
+	for i, f := range rep.Figures {
+		if f.Stage == "compute" && f.Unit == "GB/s" {
+			continue // printed with its cell-updates/s
 		}
-		switch {
-		case f.Threads > 0:
-			cfg = append(cfg, f.Kernel, plural.N(f.Threads, "thread"))
-		case f.Kernel != "":
-			cfg = append(cfg, f.Kernel, f.Workgroup)
+		if s := sectionOf(f); s != section {
+			section = s
+			fmt.Fprintf(tw, "\n%s\n", s) // no tab: each section aligns on its own
+			fmt.Fprintln(tw, "  stage\tconfiguration\tmedian\tspread\timages/s\tagainst its reference")
 		}
-		if f.Cache != "" {
-			cfg = append(cfg, "("+f.Cache+")")
+		spread := ""
+		if f.Repeats > 1 && f.Median != 0 {
+			spread = fmt.Sprintf("±%.0f%%", 100*(f.Max-f.Min)/f.Median)
 		}
-		if f.BufferLen >= 0 {
-			cfg = append(cfg, "buf "+strconv.Itoa(f.BufferLen))
+		ips := ""
+		if f.ImagesPerS > 0 && f.Unit != "images/s" {
+			ips = num(f.ImagesPerS)
 		}
-		if f.Compression >= 0 {
-			cfg = append(cfg, "deflate "+strconv.Itoa(f.Compression))
-		}
-		if f.FlushEvery >= 0 {
-			cfg = append(cfg, "flush "+strconv.Itoa(f.FlushEvery))
-		}
-		size, ips, of, limit := "", "", "", f.LimitName
-		if f.Rows > 0 {
-			size = Grid{f.Rows, f.Cols}.String()
-		}
-		if f.ImagesPerS > 0 {
-			ips = fmt.Sprintf("%.4g", f.ImagesPerS)
-		}
-		if f.OfLimit > 0 {
-			of = fmt.Sprintf("%.0f%%", 100*f.OfLimit)
-		}
-		if f.BoundBy != "" {
-			limit = "bound by " + f.BoundBy
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.4g\t[%.4g..%.4g]\t%s\t%s\t%s\t%s\t%s\n", f.Stage, size, strings.Join(cfg, " "),
-			f.Median, f.Min, f.Max, f.Unit, ips, of, limit, f.Timing)
+		fmt.Fprintf(tw, "  %s\t%s\t%s %s\t%s\t%s\t%s\n", f.Stage, configOf(f), num(f.Median), f.Unit, spread, ips, rep.limitOf(i))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, line := range strings.Split(strings.TrimRight(table.String(), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 	// A reference, not always a bound: what reads as "above its limit" is
 	// the reference being the wrong one for that case.
-	_, err := fmt.Fprintln(w, "\nof limit: the figure over the reference beside it. Above 100 % means the reference does not bound that case:"+
-		"\na grid in the last-level cache is not held to memory bandwidth, compressed storage writes fewer bytes than the raw"+
-		"\ndisk write, and end to end may beat its slowest stage measured alone by noise.")
+	_, err := fmt.Fprintln(w, "\nA percentage is the figure over the reference named beside it; above 100 % the reference does not bound"+
+		"\nthat case: a grid in the last-level cache is not held to memory bandwidth, compressed storage writes fewer"+
+		"\nbytes than the raw disk write, and end to end may beat its slowest stage measured alone by noise."+
+		"\nTimes are wall-clock, except GPU compute marked (gpu timer), timed by GL timer queries.")
 	return err
+}
+
+// num writes x in three significant digits, without an exponent from 100
+// to a million.
+func num(x float64) string {
+	if a := math.Abs(x); a >= 100 && a < 1e6 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+// sectionOf is the heading a figure is listed under: its grid, or the
+// limits measured once.
+func sectionOf(f Figure) string {
+	if f.Rows == 0 {
+		return "limits"
+	}
+	return Grid{f.Rows, f.Cols}.String()
+}
+
+// configOf says what was measured, in a few words.
+func configOf(f Figure) string {
+	var cfg []string
+	if f.Engine != "" {
+		cfg = append(cfg, f.Engine)
+	}
+	switch {
+	case f.Threads > 0:
+		cfg = append(cfg, f.Kernel, plural.N(f.Threads, "thread"))
+	case f.Kernel != "":
+		cfg = append(cfg, f.Kernel, f.Workgroup)
+	}
+	if f.Cache != "" {
+		cfg = append(cfg, "("+f.Cache+")")
+	}
+	if f.Timing == "gpu-timer" {
+		cfg = append(cfg, "(gpu timer)")
+	}
+	if f.BufferLen >= 0 {
+		cfg = append(cfg, "buf "+strconv.Itoa(f.BufferLen))
+	}
+	switch {
+	case f.Compression == 0:
+		cfg = append(cfg, "raw")
+	case f.Compression > 0:
+		cfg = append(cfg, "deflate "+strconv.Itoa(f.Compression))
+	}
+	if f.FlushEvery >= 0 {
+		cfg = append(cfg, "flush "+strconv.Itoa(f.FlushEvery))
+	}
+	return strings.Join(cfg, " ")
+}
+
+// limitOf says how figure i compares with its reference: a compute row
+// with its effective bandwidth (the next figure) against the limit.
+func (rep *Report) limitOf(i int) string {
+	f := rep.Figures[i]
+	if f.Stage == "compute" && f.Engine == "gpu" && i+1 < len(rep.Figures) && rep.Figures[i+1].Unit == "GB/s" {
+		bw := rep.Figures[i+1]
+		return fmt.Sprintf("%.3g GB/s, %.0f%% of %s", bw.Median, 100*bw.OfLimit, bw.LimitName)
+	}
+	switch {
+	case f.BoundBy != "":
+		return fmt.Sprintf("%.0f%% of %s, the slower stage", 100*f.OfLimit, f.BoundBy)
+	case f.OfLimit > 0:
+		return fmt.Sprintf("%.0f%% of %s", 100*f.OfLimit, strings.Replace(f.LimitName, " at 16 B per cell per step", " (16 B/cell/step)", 1))
+	}
+	return ""
 }
 
 // WriteCSV writes one row per figure, with a header.

@@ -15,6 +15,7 @@ import (
 	"grayscott/engine"
 	"grayscott/gpu"
 	"grayscott/internal/benchflags"
+	"grayscott/internal/plural"
 )
 
 func benchCommand(args []string, stdout, stderr io.Writer) error {
@@ -25,32 +26,56 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	o.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := notifyStopDoing(context.Background(), stderr, "stopping after the measurement in progress")
 	defer stop()
-	var glctx *gpu.Context
-	if o.EnginesFlag == engine.Auto || slices.Contains(o.Engines, engine.GPU) {
-		glctx, err = gpu.NewHeadless(gpu.Options{Platform: o.EGLPlatform})
-		switch {
-		case err == nil && o.EnginesFlag == engine.Auto:
-			o.Engines = []string{engine.GPU, engine.CPU}
-		case err == nil:
-		case o.EnginesFlag == engine.Auto:
-			o.Log.Info("bench: the CPU engine only, as there is no OpenGL 4.3 context here", "why", engine.FirstLine(err.Error()))
-			o.Engines = []string{engine.CPU}
-		default:
-			return err
-		}
+	glctx, err := benchContext(o)
+	if err != nil {
+		return err
 	}
 	rep, err := bench.Run(ctx, glctx, o.Options)
 	if glctx != nil {
 		glctx.Release()
 	}
-	if err != nil {
+	sig := stopSignal(ctx)
+	if rep == nil || (err != nil && sig == nil) {
 		return err
 	}
 	rep.Program, rep.Version = "grayscott", Version()
 	if !o.Quiet {
 		rep.WriteTable(stdout)
 	}
-	return writeBenchFiles(stdout, o, rep)
+	if err := writeBenchFiles(stdout, o, rep); err != nil {
+		return err
+	}
+	if sig != nil {
+		return &signalError{sig, fmt.Sprintf("bench: the table and files hold the %s measured before it", plural.N(len(rep.Figures), "figure"))}
+	}
+	return nil
+}
+
+// benchContext makes the GL context of the GPU engine's measurements, or
+// none. --engines auto measures the GPU where EGL finds a hardware one,
+// as run's --engine auto chooses, and the CPU engine.
+func benchContext(o *benchflags.Options) (*gpu.Context, error) {
+	if o.EnginesFlag != engine.Auto && !slices.Contains(o.Engines, engine.GPU) {
+		return nil, nil
+	}
+	glctx, err := gpu.NewHeadless(gpu.Options{Platform: o.EGLPlatform})
+	switch {
+	case err != nil && o.EnginesFlag == engine.Auto:
+		o.Log.Info("bench: the CPU engine only, as there is no OpenGL 4.3 context here", "why", engine.FirstLine(err.Error()))
+		o.Engines = []string{engine.CPU}
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case o.EnginesFlag == engine.Auto && glctx.Info().Software():
+		o.Log.Info("bench: the CPU engine only, as the only OpenGL here is a software rasterizer (--engines gpu,cpu measures it too)",
+			"renderer", glctx.Info().Renderer)
+		glctx.Release()
+		o.Engines = []string{engine.CPU}
+		return nil, nil
+	case o.EnginesFlag == engine.Auto:
+		o.Engines = []string{engine.GPU, engine.CPU}
+	}
+	return glctx, nil
 }
 
 // writeBenchFiles saves the tuning and writes --json, --csv and --plot.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"grayscott/bench"
+	"grayscott/gpu"
+	"grayscott/internal/testutil"
 	"grayscott/storage/h5"
 )
 
@@ -21,12 +23,13 @@ func TestBenchQuick(t *testing.T) {
 	dir := t.TempDir()
 	js, cs, pl := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.csv"), filepath.Join(dir, "b.png")
 	tuning := filepath.Join(t.TempDir(), "tuning.json")
-	code, stdout, stderr := runMain("bench", "--quick", "--save-tuning", "--tuning", tuning, "--dir", dir, "--json", js, "--csv", cs, "--plot", pl)
+	code, stdout, stderr := runMain("bench", "--quick", "--engines", "gpu,cpu", "--save-tuning", "--tuning", tuning, "--dir", dir,
+		"--json", js, "--csv", cs, "--plot", pl)
 	requireGL(t, stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "end-to-end") || !strings.Contains(stdout, "bound by") {
+	if !strings.Contains(stdout, "end-to-end") || !strings.Contains(stdout, "the slower stage") {
 		t.Errorf("the table lacks the end-to-end rows:\n%s", stdout)
 	}
 	raw, err := os.ReadFile(js)
@@ -137,5 +140,79 @@ func TestBenchBadFlags(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, %q", c.args, code, stderr)
 		}
+	}
+}
+
+// TestBenchStopsWithWhatItMeasured interrupts bench midway: it finishes
+// the measurement in progress, prints the table and writes the files of
+// what it measured, and exits 130 saying so; run's message about images
+// in flight is not its own.
+func TestBenchStopsWithWhatItMeasured(t *testing.T) {
+	dir := t.TempDir()
+	js := filepath.Join(dir, "b.json")
+	cmd := command("bench", "--engines", "cpu", "--threads", "1", "--sizes", "32,48,64,96,128,160,192,256",
+		"--images", "4", "-e", "2", "--repeats", "1", "--save-tuning=false", "--dir", dir, "--json", js)
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitUntil(t, "bench reaches its second grid", func() bool { return strings.Contains(stderr.String(), "grid=48²") })
+	cmd.Process.Signal(os.Interrupt)
+	code := waitExit(t, cmd, &stderr)
+	var rep bench.Report
+	raw, _ := os.ReadFile(js)
+	jerr := json.Unmarshal(raw, &rep)
+	if code != 130 || jerr != nil || len(rep.Figures) < 3 || !strings.Contains(stdout.String(), "compute") ||
+		!strings.Contains(stderr.String(), "stopped by SIGINT: bench: the table and files hold the") ||
+		strings.Contains(stderr.String(), "images in flight") || strings.Contains(stdout.String(), "256²") {
+		t.Errorf("exit %d, %d figures in the JSON (%v)\nstdout:\n%s\nstderr:\n%s", code, len(rep.Figures), jerr, stdout.String(), stderr.String())
+	}
+}
+
+// TestBenchTableIsNarrow: each measurement is one row (a compute row
+// carries its bandwidth), and no line is wider than a 132-column terminal.
+func TestBenchTableIsNarrow(t *testing.T) {
+	code, stdout, stderr := runMain("bench", "--quick", "--engines", "gpu,cpu", "--repeats", "2", "--dir", t.TempDir())
+	requireGL(t, stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows, compute := map[string]int{}, 0
+	for _, line := range strings.Split(stdout, "\n") {
+		if n := len([]rune(line)); n > 132 {
+			t.Errorf("a line of %d characters: %q", n, line)
+		}
+		if !strings.HasPrefix(line, " ") { // a section's heading
+			clear(rows)
+		}
+		if f := strings.Fields(line); len(f) > 5 && f[0] == "compute" {
+			compute++
+			key := strings.Join(f[:5], " ")
+			if rows[key]++; rows[key] > 1 {
+				t.Errorf("%q appears twice in a section", key)
+			}
+		}
+	}
+	if compute == 0 {
+		t.Errorf("no compute rows in\n%s", stdout)
+	}
+}
+
+// TestBenchAutoSkipsASoftwareGPU: --engines auto measures the GPU where
+// run's --engine auto would use it, and says why it does not elsewhere.
+func TestBenchAutoSkipsASoftwareGPU(t *testing.T) {
+	c, err := gpu.NewHeadless(gpu.Options{})
+	hardware := err == nil && !c.Info().Software()
+	if err == nil {
+		c.Release()
+	}
+	code, stdout, stderr := runMain("bench", "--quick", "--sizes", "32", "--dir", t.TempDir())
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if gpuRows := strings.Contains(stdout, "compute     gpu"); gpuRows != hardware ||
+		(!hardware && !strings.Contains(stderr, "the CPU engine only")) {
+		t.Errorf("hardware GPU %v, GPU rows %v; stderr:\n%s", hardware, gpuRows, stderr)
 	}
 }

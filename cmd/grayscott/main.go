@@ -109,9 +109,9 @@ func report(err error, stderr io.Writer) int {
 	if errors.As(err, &u) {
 		return exitUsage
 	}
-	var ie *interruptedError
-	if errors.As(err, &ie) {
-		return exitCodeFor(ie.sig)
+	var stopped interface{ Signal() os.Signal }
+	if errors.As(err, &stopped) {
+		return exitCodeFor(stopped.Signal())
 	}
 	return exitFailure
 }

@@ -101,6 +101,9 @@ type interruptedError struct {
 	cause         error // a storage error met while stopping, if any
 }
 
+// Signal is the signal that stopped the run.
+func (e *interruptedError) Signal() os.Signal { return e.sig }
+
 func (e *interruptedError) Error() string {
 	msg := fmt.Sprintf("stopped by %s: %s holds %d of %d images; continue with: grayscott run --resume %s",
 		signalName(e.sig), e.output, e.images, e.total, e.output)
@@ -109,3 +112,15 @@ func (e *interruptedError) Error() string {
 	}
 	return msg
 }
+
+// signalError is a command other than run stopped by a signal, which says
+// what it did about it; its exit status is 128 + the signal number.
+type signalError struct {
+	sig  os.Signal
+	what string
+}
+
+// Signal is the signal that stopped the command.
+func (e *signalError) Signal() os.Signal { return e.sig }
+
+func (e *signalError) Error() string { return "stopped by " + signalName(e.sig) + ": " + e.what }

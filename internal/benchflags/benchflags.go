@@ -61,7 +61,7 @@ type flagValues struct {
 func define(fs *pflag.FlagSet, o *Options) flagValues {
 	f := flagValues{
 		sizes:       fs.String("sizes", "256,1024", "grids to measure: sides N (N×N cells) or RxC, e.g. 1080x1920"),
-		engines:     fs.String("engines", "auto", "engines to measure: gpu, cpu, or both (gpu,cpu); auto: both where a GL context can be made, else cpu"),
+		engines:     fs.String("engines", "auto", "engines to measure: gpu, cpu, or both (gpu,cpu); auto: both where EGL finds a hardware GPU (as run's --engine auto), else cpu"),
 		threads:     fs.String("threads", defaultThreads(), "thread counts of the CPU engine's compute stage (the last also for its readback and end to end)"),
 		bufferLens:  fs.String("buffer-lens", "0,1,2,4", "storage buffer lengths for the end-to-end runs (0 = synchronous)"),
 		compression: fs.String("compression", "0,1,6", "compression levels for the storage stage (the first also for end to end)"),
