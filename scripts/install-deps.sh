@@ -41,6 +41,7 @@ done
 
 if [ "$check" = 1 ]; then
   if [ ${#missing[@]} -gt 0 ]; then echo "missing: ${missing[*]}"; exit 1; fi
+  echo "install-deps: nothing missing (${#packages[@]} packages checked)"
   exit 0
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -315,5 +316,14 @@ func TestJSONHasTheREADMEFields(t *testing.T) {
 	}
 	if got["stop_reason"] != "" || got["completed"] != true {
 		t.Errorf("completed %v, stop_reason %q", got["completed"], got["stop_reason"])
+	}
+}
+
+// TestInstallDepsCheckSaysNothingMissing: make test installs the test
+// packages first, so the check of them says, in words, that none is missing.
+func TestInstallDepsCheckSaysNothingMissing(t *testing.T) {
+	out, err := exec.Command("../../scripts/install-deps.sh", "--check", "--test").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "install-deps: nothing missing (") {
+		t.Errorf("install-deps.sh --check --test: %v, %q", err, out)
 	}
 }
