@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
 
 // TestReadersSeeARunningFile: while a run writes its file, readers open it
@@ -103,7 +105,7 @@ func TestReadersSeeARunningFile(t *testing.T) {
 	if code, _, errs := runMain("render", "-q", out, "-o", final); code != exitOK {
 		t.Fatalf("render: %s", errs)
 	}
-	if ok, why := samePixels(decodePNG(t, last), decodePNG(t, final), 0); !ok {
+	if ok, why := testutil.SamePixels(decodePNG(t, last), decodePNG(t, final), 0); !ok {
 		t.Errorf("render --follow left %s, not the last image as render draws it: %s", last, why)
 	}
 }
@@ -137,22 +139,10 @@ func readLivePrefix(t *testing.T, path string, ref [][]float32) (int, error) {
 // completed, or stopped with its reason.
 func TestFollowEndsWithTheRun(t *testing.T) {
 	dir := t.TempDir()
-	completed := referenceFile(t, 3)
+	completed := h5test.ReferenceFile(t, 3)
 	p := sim.Defaults()
 	p.Rows, p.Cols, p.Images = 8, 8, 5
-	stopped := filepath.Join(dir, "stopped.h5")
-	f, err := h5.Create(stopped, p, nil, h5.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := f.WriteFrame(make([]float32, 64)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.Close(false, "interrupted: by a test"); err != nil {
-		t.Fatal(err)
-	}
+	stopped := h5test.File(t, "stopped.h5", p, [][]float32{make([]float32, 64), make([]float32, 64)}, false, "interrupted: by a test")
 	for _, c := range []struct{ file, want string }{
 		{completed, "completed with 3 images; "},
 		{stopped, "stopped (interrupted: by a test) with 2 images; "},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type fileInfo struct {
 	Command    string         `json:"command,omitempty"`
 	Attributes map[string]any `json:"attributes"`
 	attrOrder  []string
+	status     h5.Status
 }
 
 func readInfo(path string) (*fileInfo, error) {
@@ -43,9 +45,12 @@ func readInfo(path string) (*fileInfo, error) {
 		return nil, fmt.Errorf("info: %w", err) // there but unreadable (locked, damaged): not bad input
 	}
 	defer r.Close()
-	n, rows, cols := r.Shape()
-	fi := &fileInfo{File: path, Images: n, Rows: rows, Cols: cols, RawBytes: int64(n) * int64(rows*cols) * 4,
-		StoredBytes: r.StoredBytes(), Attributes: map[string]any{}}
+	st, err := r.Status()
+	if err != nil {
+		return nil, fmt.Errorf("info: %w", err)
+	}
+	fi := &fileInfo{File: path, Images: st.Images, Rows: st.Rows, Cols: st.Cols, RawBytes: st.RawBytes(),
+		StoredBytes: st.StoredBytes, Attributes: map[string]any{}, status: st}
 	if fi.StoredBytes > 0 {
 		fi.CompressionRatio = float64(fi.RawBytes) / float64(fi.StoredBytes)
 	}
@@ -57,22 +62,22 @@ func readInfo(path string) (*fileInfo, error) {
 		fi.Attributes[a.Name] = a.Value
 		fi.attrOrder = append(fi.attrOrder, a.Name)
 	}
-	if c, ok := fi.Attributes["completed"].(int64); ok {
-		done := c != 0
-		fi.Completed = &done
+	if st.Run {
+		fi.Completed = &st.Completed
 	}
-	if step, images, ok := r.Checkpoint(); ok {
-		fi.CheckpointStep, fi.CheckpointImages = &step, &images
+	if c := st.Checkpoint; c != nil {
+		fi.CheckpointStep, fi.CheckpointImages = &c.Step, &c.Images
 	}
 	if p, err := r.Params(); err == nil {
-		fi.Command = runCommandLine(p, fi.Attributes)
+		preset, _ := fi.Attributes["preset"].(string)
+		fi.Command = runCommandLine(p, st.CompressionLevel, preset)
 	}
 	return fi, nil
 }
 
 // runCommandLine returns the grayscott run command of the model's
-// parameters p, with the compression level and preset of attrs.
-func runCommandLine(p sim.Params, attrs map[string]any) string {
+// parameters p, with the compression level and preset of the file.
+func runCommandLine(p sim.Params, level int, preset string) string {
 	args := []string{"grayscott", "run"}
 	for _, f := range sim.Fields {
 		flag := "--" + f.Flag
@@ -81,10 +86,10 @@ func runCommandLine(p sim.Params, attrs map[string]any) string {
 		}
 		args = append(args, flag, f.Format(&p))
 	}
-	if level, ok := attrs["compression_level"].(int64); ok && level > 0 {
+	if level > 0 {
 		args = append(args, "--compression-level", fmt.Sprint(level))
 	}
-	if preset, ok := attrs["preset"].(string); ok && preset != "" {
+	if preset != "" {
 		args = append(args, "# --preset "+preset)
 	}
 	return strings.Join(args, " ")
@@ -119,26 +124,23 @@ func infoCommand(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s\n  /matrix: %d images of %d×%d float32, %.1f MB raw, %.1f MB stored (%s)\n",
 		fi.File, fi.Images, fi.Rows, fi.Cols, float64(fi.RawBytes)/1e6, float64(fi.StoredBytes)/1e6, ratio)
+	st := fi.status
 	switch {
-	case fi.Completed == nil:
+	case !st.Run:
 		fmt.Fprintln(stdout, "  no grayscott attributes (a file from another tool)")
-	case *fi.Completed:
+	case st.Completed:
 		fmt.Fprintln(stdout, "  complete")
 	default:
-		reason, _ := fi.Attributes["stop_reason"].(string)
-		if reason == "" {
-			reason = "no stop reason recorded: the run was killed, or is still running"
-		}
-		fmt.Fprintf(stdout, "  incomplete: %s\n", reason)
+		fmt.Fprintf(stdout, "  incomplete: %s\n", cmp.Or(st.StopReason, "no stop reason recorded: the run was killed, or is still running"))
 	}
-	switch {
-	case fi.CheckpointStep == nil:
-	case fi.Completed != nil && *fi.Completed:
+	switch c := st.Checkpoint; {
+	case c == nil:
+	case st.Completed:
 		fmt.Fprintf(stdout, "  checkpoint after image %d (step %d): grayscott run --resume %s -n N appends images up to N\n",
-			*fi.CheckpointImages, *fi.CheckpointStep, fi.File)
+			c.Images, c.Step, fi.File)
 	default:
 		fmt.Fprintf(stdout, "  checkpoint after image %d (step %d): resume with grayscott run --resume %s\n",
-			*fi.CheckpointImages, *fi.CheckpointStep, fi.File)
+			c.Images, c.Step, fi.File)
 	}
 	if fi.Command != "" {
 		fmt.Fprintf(stdout, "  made by: %s\n", fi.Command)

@@ -3,10 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"image"
 	"image/gif"
-	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -19,100 +16,59 @@ import (
 
 	"grayscott/colormap"
 	"grayscott/internal/runflags"
-	"grayscott/sim"
+	"grayscott/internal/testutil"
+	"grayscott/render"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/h5test"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// decodePNG reads a PNG (the tests of render, bench and the window).
+var decodePNG = testutil.DecodePNG
 
-// referenceFile writes images of the CPU reference (no GPU needed), so
-// that the rendered pictures are exactly reproducible.
-func referenceFile(t *testing.T, images int) string {
-	t.Helper()
-	p := sim.Defaults()
-	p.Rows, p.Cols, p.Images, p.StepsPerImage, p.Boundary = 40, 56, images, 150, sim.Periodic
-	path := filepath.Join(t.TempDir(), "ref.h5")
-	f, err := h5.Create(path, p, nil, h5.Options{})
+// TestRenderFlagsReachTheRenderer: --colormap, --scale, --frames, --range
+// and --fps make the pictures the render package makes with those
+// settings (its own tests hold the golden images), and the command says
+// what it wrote.
+func TestRenderFlagsReachTheRenderer(t *testing.T) {
+	in := h5test.ReferenceFile(t, 4)
+	dir := t.TempDir()
+	got, want := filepath.Join(dir, "got.png"), filepath.Join(dir, "want.png")
+	code, _, stderr := runMain("render", in, "-o", got, "--colormap", "magma", "--scale", "3", "--frames", "1", "--range", "0.1,0.4")
+	if line := "wrote image 1 of " + in + " to " + got + " (magma, range 0.1..0.4)\n"; code != exitOK || stderr != line {
+		t.Fatalf("exit %d, %q; want 0 and %q", code, stderr, line)
+	}
+	magma, err := colormap.Lookup("magma")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := sim.NewReference(p, sim.InitialState(p.Rows, p.Cols))
-	for range images {
-		ref.Step(p.StepsPerImage)
-		if err := f.WriteFrame(ref.State().V); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.Close(true, ""); err != nil {
+	r, err := h5.Open(in)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return path
-}
-
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
+	defer r.Close()
+	rd := render.Renderer{Colormap: magma, Scale: 3, Range: render.Range{Lo: 0.1, Hi: 0.4}}
+	if _, err := rd.Render(r, []int{1}, want); err != nil {
+		t.Fatal(err)
+	}
+	if ok, where := testutil.SamePixels(decodePNG(t, got), decodePNG(t, want), 0); !ok {
+		t.Errorf("render --colormap magma --scale 3 --frames 1 --range 0.1,0.4 differs from the Renderer's at %s", where)
+	}
+	anim := filepath.Join(dir, "a.gif")
+	if code, _, stderr := runMain("render", in, "-o", anim, "--fps", "10", "-q"); code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, %q", code, stderr)
+	}
+	f, err := os.Open(anim)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-// samePixels compares two images within a tolerance per channel.
-func samePixels(a, b image.Image, tol int) (bool, string) {
-	if a.Bounds() != b.Bounds() {
-		return false, "sizes " + a.Bounds().String() + " and " + b.Bounds().String()
-	}
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			for _, d := range []int{int(r1>>8) - int(r2>>8), int(g1>>8) - int(g2>>8), int(b1>>8) - int(b2>>8)} {
-				if d > tol || -d > tol {
-					return false, "pixel (" + strconv.Itoa(x) + "," + strconv.Itoa(y) + ")"
-				}
-			}
-		}
-	}
-	return true, ""
-}
-
-// TestRenderGolden renders the last image with each colormap and compares
-// with testdata/render_<colormap>.png (go test -run TestRenderGolden -update
-// rewrites them; look at them before committing).
-func TestRenderGolden(t *testing.T) {
-	in := referenceFile(t, 4)
-	for _, name := range colormap.Names() {
-		out := filepath.Join(t.TempDir(), name+".png")
-		code, _, stderr := runMain("render", in, "-o", out, "--colormap", name, "--scale", "2", "-q")
-		if code != exitOK {
-			t.Fatalf("%s: exit %d: %s", name, code, stderr)
-		}
-		golden := filepath.Join("testdata", "render_"+name+".png")
-		if *update {
-			b, _ := os.ReadFile(out)
-			if err := os.WriteFile(golden, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, want := decodePNG(t, out), decodePNG(t, golden)
-		if ok, where := samePixels(got, want, 1); !ok {
-			t.Errorf("%s: differs from %s at %s", name, golden, where)
-		}
-		if got.Bounds().Dx() != 2*56 || got.Bounds().Dy() != 2*40 {
-			t.Errorf("%s: %v, want 112×80 at --scale 2", name, got.Bounds())
-		}
+	if g, err := gif.DecodeAll(f); err != nil || len(g.Delay) != 4 || g.Delay[0] != 10 {
+		t.Errorf("--fps 10: %v; want 4 frames of 10/100 s", err)
 	}
 }
 
 func TestRenderGIFAndFolder(t *testing.T) {
-	in := referenceFile(t, 6)
+	in := h5test.ReferenceFile(t, 6)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "a.gif")
 	if code, _, stderr := runMain("render", in, "-o", out, "--colormap", "viridis", "--frames", "1::2", "-q"); code != exitOK {
@@ -176,26 +132,8 @@ func TestRenderGIFAndFolder(t *testing.T) {
 	}
 }
 
-func TestRenderMP4(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg is not installed: the MP4 path cannot run here (the error for it is tested in TestRenderMP4WithoutFFmpeg)")
-	}
-	in := referenceFile(t, 5)
-	out := filepath.Join(t.TempDir(), "a.mp4")
-	if code, _, stderr := runMain("render", in, "-o", out, "-q"); code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if ffprobe, err := exec.LookPath("ffprobe"); err == nil {
-		b, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
-			"-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", out).Output()
-		if err != nil || strings.TrimSpace(string(b)) != "56,40,5" {
-			t.Errorf("ffprobe says %q (%v), want 56,40,5", b, err)
-		}
-	}
-}
-
 func TestRenderMP4WithoutFFmpeg(t *testing.T) {
-	in := referenceFile(t, 1)
+	in := h5test.ReferenceFile(t, 1)
 	t.Setenv("PATH", t.TempDir())
 	code, _, stderr := runMain("render", in, "-o", filepath.Join(t.TempDir(), "a.mp4"))
 	if code != exitUsage || !strings.Contains(stderr, "needs ffmpeg") {
@@ -251,7 +189,7 @@ func TestCourseFile(t *testing.T) {
 }
 
 func TestInfoJSON(t *testing.T) {
-	in := referenceFile(t, 2)
+	in := h5test.ReferenceFile(t, 2)
 	code, stdout, stderr := runMain("info", in, "--json")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -313,8 +251,8 @@ func TestInfoJSON(t *testing.T) {
 // ParaView's pvpython is installed, it also runs scripts/paraview_check.py,
 // which loads the sidecar in all three of ParaView's XDMF readers.
 func TestXDMF(t *testing.T) {
-	const images, rows, cols = 3, 40, 56 // referenceFile's grid
-	in := referenceFile(t, images)
+	const images, rows, cols = 3, 40, 56 // h5test.ReferenceFile's grid
+	in := h5test.ReferenceFile(t, images)
 	code, _, stderr := runMain("xdmf", in)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -17,9 +17,7 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/png"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -27,6 +25,7 @@ import (
 	"grayscott/gpu"
 	"grayscott/gpu/window"
 	"grayscott/pipeline"
+	"grayscott/render"
 	"grayscott/sim"
 	"grayscott/storage"
 )
@@ -124,7 +123,7 @@ func (v *Viewer) finish() error {
 	if err != nil {
 		return err
 	}
-	return writePNG(v.opts.Screenshot, img)
+	return render.WritePNG(v.opts.Screenshot, img)
 }
 
 // frame handles input, advances the simulation and draws once. quit says
@@ -159,7 +158,7 @@ func (v *Viewer) frame(ctx context.Context) (quit, ended bool, err error) {
 	}
 	if a.Screenshot {
 		name := fmt.Sprintf("grayscott-%s.png", time.Now().Format("20060102-150405.000"))
-		if err := writePNG(name, img); err != nil {
+		if err := render.WritePNG(name, img); err != nil {
 			v.opts.Log.Warn("screenshot failed", "err", err)
 		} else {
 			v.opts.Log.Info("screenshot saved", "file", name)
@@ -272,17 +271,4 @@ func (v *Viewer) updateTitle() {
 	}
 	v.win.SetTitle(fmt.Sprintf("grayscott · %.0f steps/s · step %d · F %.4g k %.4g · image %d/%d · queue %d/%d · %s%s",
 		rate, v.eng.Steps(), feed, kill, v.pl.Delivered(), v.pl.Images(), q, c, v.win.Colormap(), state))
-}
-
-// writePNG encodes img to path.
-func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
 }

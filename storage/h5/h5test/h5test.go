@@ -1,5 +1,5 @@
-// Package h5test reads grayscott's HDF5 files in tests: each helper fails
-// the test on an error instead of returning it.
+// Package h5test reads and writes grayscott's HDF5 files in tests: each
+// helper fails the test on an error instead of returning it.
 package h5test
 
 import (
