@@ -57,12 +57,13 @@ test: test-deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	GRAYSCOTT_REQUIRE_GL=1 GRAYSCOTT_REQUIRE_DISPLAY=1 $(XVFB) $(GO) test -race -timeout 10m -count=1 ./...
 
-# A short fuzzing of the flag parser (CI runs it after make test; its seeds
-# and the inputs it once failed on also run in every make test). A count, not
-# a duration: Go 1.26's fuzzer can report "context deadline exceeded" at the
+# A short fuzzing of the flag parser and of the bitshuffle decoder (CI runs it
+# after make test; their seeds and the inputs they once failed on also run in
+# every make test). A count, not a duration: Go 1.26's fuzzer can report "context deadline exceeded" at the
 # end of a timed run on a loaded machine (go.dev/issue/75804, fixed in 1.27).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRunFlags$$' -fuzztime 150000x -timeout 5m ./internal/runflags
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 150000x -timeout 5m ./storage/codec
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./...

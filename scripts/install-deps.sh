@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages grayscott needs, only when some are
 # missing (apt-get is not run otherwise). Idempotent.
 #   scripts/install-deps.sh               what building and running need
-#   scripts/install-deps.sh --test        and what the tests use (h5py, ffmpeg, Slurm)
+#   scripts/install-deps.sh --test        and what the tests use (h5py, the bitshuffle plugin, ffmpeg, Slurm)
 #   scripts/install-deps.sh --paraview    and ParaView's pvpython, for make test-paraview (large)
 #   scripts/install-deps.sh --check [--test] [--paraview]  list what is missing, exit 1 if anything
 set -euo pipefail
@@ -10,6 +10,7 @@ set -euo pipefail
 packages=(
   gcc pkg-config            # cgo
   libhdf5-dev hdf5-tools    # HDF5 library and h5dump/h5ls/h5clear
+  liblz4-dev                # LZ4 for the bitshuffle codec (storage/codec)
   libegl-dev libgl-dev      # EGL and GL headers and link libraries (glvnd)
   libegl-mesa0 libgl1-mesa-dri  # Mesa's EGL driver and llvmpipe: GL 4.5 without a GPU
   libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev  # GLFW (--window)
@@ -20,6 +21,7 @@ for arg in "$@"; do
     --check) check=1 ;;
     --test) packages+=(
       python3-h5py          # tests read the files back with h5py
+      bitshuffle            # the bitshuffle HDF5 plugin (filter 32008) for h5py and h5dump
       ffmpeg                # render's MP4 output
       xvfb xauth            # a virtual X display for the window tests
       slurm-wlm slurm-client munge  # a one-node Slurm cluster for the sweep tests (scripts/slurm-dev.sh)

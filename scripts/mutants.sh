@@ -31,6 +31,16 @@ mutants=(
   "records-dropped|storage/writer.go|s/return w.send(item{attrs: attrs})/return nil/|window changes never reach the file"
   "inherited-files|storage/h5/reader.go|s/noInherit(hf.ID())/_ = hf/|a child process inherits a reader's file and its lock"
   "cancel-not-failed|cmd/grayscott/sweep.go|s/runPoint(ctx, dir, m, i, threads, job, true)/runPoint(ctx, dir, m, i, threads, job, false)/|a cancelled Slurm task shows as interrupted, not failed"
+  "codec-header-endian|storage/codec/bitshuffle.go|s/binary.BigEndian.PutUint64(e.chunk, /binary.LittleEndian.PutUint64(e.chunk, /|the bitshuffle chunk's size is written little-endian"
+  "codec-block-size|storage/codec/bitshuffle.go|s/blockElems  = 8192 \/ elemSize/blockElems  = 4096 \/ elemSize/|bitshuffle blocks of 4096 bytes, not the plugin's default 8192"
+  "codec-block-size-in-elements|storage/codec/bitshuffle.go|s/binary.BigEndian.PutUint32(e.chunk\[8:\], BlockSize)/binary.BigEndian.PutUint32(e.chunk[8:], blockElems)/|the chunk header gives the block size in elements, not bytes"
+  "codec-leftover-off-by-one|storage/codec/bitshuffle.go|s/tail := frame\[e.cells-leftover:\]/tail := frame[e.cells-leftover-1 : e.cells-1]/|the raw leftover elements are taken one element early"
+  "codec-scalar-last-group|storage/codec/bshuf.c|s/for (size_t q = q0; q < row; q++) {/for (size_t q = q0; q + 1 < row; q++) {/|the plain C bit transposes skip a block's last 8 elements"
+  "codec-avx2-bit-order|storage/codec/bshuf.c|s/memcpy(out + (8 \* j + k) \* row, \&bits, 4);/memcpy(out + (8 * j + 7 - k) * row, \&bits, 4);/|the AVX2 transpose stores a byte's bit rows in reverse order"
+  "codec-round-half-up|storage/codec/bshuf.c|s/return (mag + ((1u << (drop - 1)) - 1) + ((mag >> drop) \& 1))/return (mag + (1u << (drop - 1)))/|ties round up in the plain C rounding, not to even"
+  "codec-avx2-round-half-up|storage/codec/bshuf.c|s/_mm256_and_si256(_mm256_srl_epi32(mag, shift), one)/one/|ties round up in the AVX2 rounding, not to even"
+  "codec-subnormal-fixed|storage/codec/bshuf.c|s/int after = 31 - __builtin_clz(mag);/int after = MANTISSA;/|subnormals rounded at the normal numbers' bit position (numcodecs' way): the relative bound breaks"
+  "codec-avx2-to-inf|storage/codec/bshuf.c|s/r = _mm256_min_epu32(_mm256_and_si256(r, kept), largest);/r = _mm256_and_si256(r, kept);/|the AVX2 rounding lets the largest finite values round up to Inf"
 )
 names=" "
 for m in "${mutants[@]}"; do names+="${m%%|*} "; done
