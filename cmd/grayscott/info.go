@@ -131,6 +131,9 @@ func infoCommand(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "  incomplete: %s\n", reason)
 	}
+	if hint := recoverHint(fi.File); hint != "" {
+		fmt.Fprintln(stdout, "  "+hint)
+	}
 	switch {
 	case fi.CheckpointStep == nil:
 	case fi.Completed != nil && *fi.Completed:

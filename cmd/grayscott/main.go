@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"grayscott/cmd/grayscott/internal/runflags"
+	"grayscott/storage/h5/guard"
 )
 
 // Exit statuses.
@@ -51,6 +52,7 @@ Usage:
   grayscott render FILE.h5 -o OUT     images to PNG files, a GIF or an MP4 (grayscott render --help)
   grayscott info FILE.h5 [--json]     parameters, shape, state and provenance of a file
   grayscott xdmf FILE.h5              write FILE.xmf so that ParaView opens the time series
+  grayscott recover FILE.h5           make a killed run's file open in every HDF5 reader (grayscott recover --help)
   grayscott devices                   list the GPUs (EGL devices), the context made and the engine chosen
   grayscott version                   print the version
   grayscott help                      print this help
@@ -80,6 +82,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = xdmfCommand(args[1:], stdout, stderr)
 	case "sweep":
 		err = sweepCommand(args[1:], stdout, stderr)
+	case "recover":
+		err = recoverCommand(args[1:], stdout, stderr)
+	case guard.Subcommand: // a run's guardian (not in the help)
+		return guard.Main(args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "grayscott", Version())
 	case "help", "-h", "--help":

@@ -141,6 +141,9 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(in); err != nil {
 		return usagef("render: %s: no such file", in)
 	}
+	if hint := recoverHint(in); hint != "" && !*quiet {
+		fmt.Fprintln(stderr, "grayscott: "+hint)
+	}
 	if *follow {
 		if kind != ".png" || *framesSpec != "" {
 			return usagef("render --follow: want -o NAME.png and no --frames (it draws the newest image)")

@@ -17,6 +17,7 @@ import (
 	"grayscott/sim"
 	"grayscott/storage"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/guard"
 )
 
 var errHelp = runflags.ErrHelp
@@ -320,6 +321,13 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	// A line per flush at -v: what a crash can no longer lose.
 	pc.OnFlush = func(images int) { log.Debug("flushed", "images", images) }
 	pc.WrapSink = testSinkHook
+	// Should this process die with the file open (SIGKILL, OOM), the
+	// guardian clears the file's "open for writing" mark after it.
+	stopGuard, gerr := guard.Start(pc.Output)
+	if gerr != nil {
+		log.Warn("no guardian: if this run is killed, its file will need grayscott recover", "err", gerr)
+	}
+	defer stopGuard() // the file is closed by then
 	pl, err := pipeline.New(eng, pc)
 	if err != nil {
 		return nil, err
