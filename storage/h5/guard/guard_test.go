@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -48,7 +49,8 @@ func frames() [][]float32 {
 
 // writer is a run in small: it starts the guardian of path, writes the
 // images in SWMR mode, says "ready", and then ends as end says: "killed"
-// waits to be killed; "clean" closes the file, calls stop and exits.
+// waits to be killed; "clean" waits for a line on its input, then closes
+// the file, calls stop and exits.
 func writer(path, end string) int {
 	stop, err := Start(path)
 	if err != nil {
@@ -75,6 +77,7 @@ func writer(path, end string) int {
 	}
 	fmt.Println("ready")
 	if end == "clean" {
+		bufio.NewReader(os.Stdin).ReadString('\n') // the test has found the guardian
 		if err := f.Close(true, ""); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -87,22 +90,36 @@ func writer(path, end string) int {
 
 type run struct {
 	cmd    *exec.Cmd
+	in     io.WriteCloser
 	out    *bufio.Reader
 	stderr *bytes.Buffer
 }
 
 // startWriter starts the writer process on path and waits for its
-// "ready"; with pgid it runs in a process group of its own.
+// "ready"; with pgid it runs in a process group of its own. The writer
+// inherits a pipe as descriptor 4, as a shell or make may pass one down
+// (not close-on-exec): its guardian must not keep it.
 func startWriter(t *testing.T, path, end string, pgid bool) *run {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "GRAYSCOTT_GUARD_TEST_WRITE="+path, "GRAYSCOTT_GUARD_TEST_END="+end)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: pgid}
+	leakR, leakW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leakR.Close()
+	t.Cleanup(func() { leakW.Close() })
+	cmd.ExtraFiles = []*os.File{nil, leakR}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &run{cmd: cmd, out: bufio.NewReader(stdout), stderr: &bytes.Buffer{}}
+	r := &run{cmd: cmd, in: stdin, out: bufio.NewReader(stdout), stderr: &bytes.Buffer{}}
 	cmd.Stderr = r.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -347,10 +364,8 @@ func session(t *testing.T, pid int) int {
 func TestGuardianLeavesCleanFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.h5")
 	w := startWriter(t, path, "clean", false)
-	pid := w.cmd.Process.Pid
-	// The guardian is found before the writer exits (its parent then
-	// changes), so look for it at once.
-	g := guardianOf(t, pid)
+	g := guardianOf(t, w.cmd.Process.Pid)
+	io.WriteString(w.in, "close\n")
 	if err := w.cmd.Wait(); err != nil {
 		t.Fatalf("writer: %v: %s", err, w.stderr)
 	}
