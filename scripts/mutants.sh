@@ -36,6 +36,7 @@ mutants=(
   "guardian-keeps-inherited|storage/h5/guard/guard.go|s/^\tcloseInherited()$/\t_ = closeInherited/|the guardian keeps descriptors its run's parent leaked (a pipe someone waits on)"
   "guardian-lingers|storage/h5/guard/guard.go|s/if n == 1 \&\& msg\[0\] == msgClean {/if n == 1 \&\& msg[0] == msgClean { waitExit(writer)/|after a clean end the guardian stays until its run's process exits"
   "writer-unlocked|storage/h5/lock.go|s/fd := int(C.gs_file_fd(C.hid_t(file)))/fd := -1/|a writer takes no lock of its own: a run in SWMR mode looks abandoned"
+  "recover-ignores-flock|storage/h5/lock.go|s/unix.Flock(int(f.Fd()), unix.LOCK_SH/unix.Flock(int(f.Fd()), unix.LOCK_UN/|Recover clears the mark of a file another HDF5 program writes outside SWMR"
   "recover-ignores-locks|storage/h5/recover.go|s/lk, err := lockForRepair(path)/lk, err := os.Open(path)/|Recover clears the mark of a file a run is writing"
   "mark-never-seen|storage/h5/recover.go|s/return version >= 3 \&\& flags/return version > 9 \&\& flags/|WriterMark never sees a writer's mark"
   "resume-unchecked|storage/h5/checkpoint.go|s/if err := checkNoWriter(path); err != nil {/if err := error(nil); err != nil {/|--resume opens a file a run is writing (and clears its mark)"

@@ -322,3 +322,49 @@ print(repr(float(m[m.shape[0]-1].astype("float64").sum())), flush=True)
 		return v
 	}
 }
+
+// TestRecoverRefusesForeignWriter: a file that another HDF5 program has
+// open for writing (h5py, outside SWMR: HDF5's own lock) is refused and
+// left unchanged.
+func TestRecoverRefusesForeignWriter(t *testing.T) {
+	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
+		t.Skip("h5py is not installed for /usr/bin/python3 (Debian package python3-h5py)")
+	}
+	path := filepath.Join(t.TempDir(), "foreign.h5")
+	writeFile(t, path, testParams(3, 4, 1), randomFrames(1, 12, 1), 0)
+	cmd := exec.Command("/usr/bin/python3", "-c", `
+import sys, h5py
+f = h5py.File(sys.argv[1], "r+")
+print("open", flush=True)
+sys.stdin.readline()
+f.close()
+`, path)
+	in, _ := cmd.StdinPipe()
+	outp, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if line, _ := bufio.NewReader(outp).ReadString('\n'); line != "open\n" {
+		t.Fatalf("h5py could not open %s for writing: %q %s", path, line, stderr.String())
+	}
+	if set, err := WriterMark(path); !set || err != nil {
+		t.Fatalf("h5py's open for writing left no mark (%v): this test tests nothing", err)
+	}
+	sum := checksum(t, path)
+	if res, err := Recover(path); !errors.Is(err, ErrInUse) || res.Cleared {
+		t.Errorf("Recover of a file h5py writes: %+v, %v; want ErrInUse", res, err)
+	}
+	if checksum(t, path) != sum {
+		t.Error("Recover changed a file h5py writes")
+	}
+	in.Write([]byte("close\n"))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("h5py: %v: %s", err, stderr.String())
+	}
+	if set, err := WriterMark(path); set || err != nil {
+		t.Errorf("after h5py closed the file: mark %v, %v", set, err)
+	}
+}
