@@ -41,6 +41,16 @@ mutants=(
   "codec-avx2-round-half-up|storage/codec/bshuf.c|s/_mm256_and_si256(_mm256_srl_epi32(mag, shift), one)/one/|ties round up in the AVX2 rounding, not to even"
   "codec-subnormal-fixed|storage/codec/bshuf.c|s/int after = 31 - __builtin_clz(mag);/int after = MANTISSA;/|subnormals rounded at the normal numbers' bit position (numcodecs' way): the relative bound breaks"
   "codec-avx2-to-inf|storage/codec/bshuf.c|s/r = _mm256_min_epu32(_mm256_and_si256(r, kept), largest);/r = _mm256_and_si256(r, kept);/|the AVX2 rounding lets the largest finite values round up to Inf"
+  "guardian-disabled|storage/h5/guard/guard.go|s/^\treturn status(recoverFile(path, 2\*time.Second))$/\treturn 0/|a killed run's guardian never clears its file's mark"
+  "guardian-in-run-session|storage/h5/guard/guard.go|s/Setsid: true/Setsid: false/|the guardian stays in its run's session and process group (a kill of the group takes it too)"
+  "guardian-keeps-inherited|storage/h5/guard/guard.go|s/^\tcloseInherited()$/\t_ = closeInherited/|the guardian keeps descriptors its run's parent leaked (a pipe someone waits on)"
+  "guardian-lingers|storage/h5/guard/guard.go|s/if n == 1 \&\& msg\[0\] == msgClean {/if n == 1 \&\& msg[0] == msgClean { waitExit(writer)/|after a clean end the guardian stays until its run's process exits"
+  "writer-unlocked|storage/h5/lock.go|s/fd := int(C.gs_file_fd(C.hid_t(file)))/fd := -1/|a writer takes no lock of its own: a run in SWMR mode looks abandoned"
+  "recover-ignores-flock|storage/h5/lock.go|s/unix.Flock(int(f.Fd()), unix.LOCK_SH/unix.Flock(int(f.Fd()), unix.LOCK_UN/|Recover clears the mark of a file another HDF5 program writes outside SWMR"
+  "recover-ignores-locks|storage/h5/recover.go|s/lk, err := lockForRepair(path)/lk, err := os.Open(path)/|Recover clears the mark of a file a run is writing"
+  "mark-never-seen|storage/h5/recover.go|s/return version >= 3 \&\& flags/return version > 9 \&\& flags/|WriterMark never sees a writer's mark"
+  "resume-unchecked|storage/h5/checkpoint.go|s/if err := checkNoWriter(path); err != nil {/if err := error(nil); err != nil {/|--resume opens a file a run is writing (and clears its mark)"
+  "no-recover-hint|cmd/grayscott/recover.go|s/if a, err := h5.Abandoned(path); err == nil \&\& a {/if a, err := h5.Abandoned(path); err == nil \&\& a \&\& false {/|info, render and xdmf do not say to run grayscott recover"
 )
 names=" "
 for m in "${mutants[@]}"; do names+="${m%%|*} "; done

@@ -133,6 +133,9 @@ func infoCommand(args []string, stdout io.Writer) error {
 	default:
 		fmt.Fprintf(stdout, "  incomplete: %s\n", cmp.Or(st.StopReason, "no stop reason recorded: the run was killed, or is still running"))
 	}
+	if hint := recoverHint(fi.File); hint != "" {
+		fmt.Fprintln(stdout, "  "+hint)
+	}
 	switch c := st.Checkpoint; {
 	case c == nil:
 	case st.Completed:

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"grayscott/internal/runflags"
+	"grayscott/storage/h5/guard"
 )
 
 // Exit statuses.
@@ -49,6 +50,7 @@ var commands = []subcommand{
 	{"info", "FILE.h5 [--json]", "parameters, shape, state and provenance of a file",
 		func(args []string, stdout, _ io.Writer) error { return infoCommand(args, stdout) }},
 	{"xdmf", "FILE.h5", "write FILE.xmf so that ParaView opens the time series", xdmfCommand},
+	{"recover", "FILE.h5", "make a killed run's file open in every HDF5 reader (grayscott recover --help)", recoverCommand},
 	{"devices", "", "list the GPUs (EGL devices), the context made and the engine chosen",
 		func(args []string, stdout, _ io.Writer) error { return devicesCommand(args, stdout) }},
 	{"version", "", "print the version", versionCommand},
@@ -84,6 +86,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprint(stdout, topUsage())
 		return exitOK
+	}
+	if name == guard.Subcommand { // a run's guardian, not in the help
+		return guard.Main(args[1:])
 	}
 	for _, c := range commands {
 		if c.name == name {

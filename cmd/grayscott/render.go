@@ -50,6 +50,9 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 	if a.quiet {
 		stderr = io.Discard
 	}
+	if hint := recoverHint(a.in); hint != "" {
+		fmt.Fprintln(stderr, "grayscott: "+hint)
+	}
 	if a.follow {
 		a.Drawn = func(i int) { fmt.Fprintf(stderr, "%s: image %d\n", a.out, i) }
 		fd, err := a.Follow(context.Background(), a.in, a.out)

@@ -21,6 +21,7 @@ import (
 	"grayscott/sim"
 	"grayscott/storage"
 	"grayscott/storage/h5"
+	"grayscott/storage/h5/guard"
 )
 
 // runConfig is everything "grayscott run" needs, parsed and validated: the
@@ -276,6 +277,13 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 		return nil, err
 	}
 	defer eng.Release()
+	// Should this process die with the file open (SIGKILL, OOM), the
+	// guardian clears the file's "open for writing" mark after it.
+	stopGuard, gerr := guard.Start(cfg.pipe.Output)
+	if gerr != nil {
+		log.Warn("no guardian: if this run is killed, its file will need grayscott recover", "err", gerr)
+	}
+	defer stopGuard() // the file is closed by then
 	pl, err := pipeline.New(eng, pipelineConfig(cfg, info, log, prog), openFile)
 	if err != nil {
 		return nil, err

@@ -69,7 +69,7 @@ func notifyStopDoing(parent context.Context, stderr io.Writer, doing string) (ct
 				if time.Since(first) < time.Second {
 					continue
 				}
-				fmt.Fprintf(stderr, "grayscott: %s again: quitting now; the file may need 'h5clear -s' before it opens\n", signalName(s))
+				fmt.Fprintf(stderr, "grayscott: %s again: quitting now, as a kill does (the file keeps the images published so far)\n", signalName(s))
 				os.Exit(exitCodeFor(s))
 			case <-done:
 				return

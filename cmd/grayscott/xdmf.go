@@ -32,5 +32,8 @@ func xdmfCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("xdmf: %w", err)
 	}
 	fmt.Fprintln(stderr, "wrote", out)
+	if hint := recoverHint(fs.Arg(0)); hint != "" {
+		fmt.Fprintln(stderr, "grayscott: "+hint)
+	}
 	return nil
 }

@@ -159,6 +159,11 @@ func readParams(root int64) (sim.Params, error) {
 func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	quiet()
 	var p sim.Params
+	// A file a run is writing would open: HDF5's lock no longer says so
+	// in SWMR mode.
+	if err := checkNoWriter(path); err != nil {
+		return nil, p, nil, err
+	}
 	hf, err := openFile(path, true, false)
 	if err != nil {
 		return nil, p, nil, fmt.Errorf("%w to resume", err)

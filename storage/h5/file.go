@@ -13,7 +13,10 @@
 // (single writer, multiple readers): a reader that opens the file with
 // SWMR (h5py.File(path, "r", swmr=True), Open) sees the images of every
 // flush while the run goes on, and can open it after a crash without
-// h5clear. SWMR lets the writer create nothing: every object and
+// h5clear; other readers refuse a file whose writer died until its mark
+// is cleared (WriterMark, Recover; package guard does it after a run).
+// A writer holds a lock of its own on the file from open to close (see
+// lockWriter). SWMR lets the writer create nothing: every object and
 // attribute a run updates exists before StartSWMR, and attributes set
 // later are written when the file closes.
 package h5
@@ -94,6 +97,12 @@ func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *F
 		return nil, fmt.Errorf("h5: compression level %d: want 0..9", opts.CompressionLevel)
 	}
 	quiet()
+	if opts.Force {
+		// Not over a file a run is writing (HDF5's lock no longer says so).
+		if err := checkNoWriter(path); err != nil {
+			return nil, err
+		}
+	}
 	hf, err := createFile(path, opts.Force)
 	if err != nil {
 		if _, serr := os.Stat(path); serr == nil && !opts.Force {
@@ -205,7 +214,7 @@ func (f *File) SetRates(feed, kill float32) { f.feed, f.kill = feed, kill }
 // still be written without SWMR.
 func (f *File) StartSWMR() error {
 	quiet()
-	if err := startSWMR(f.file); err != nil {
+	if err := startSWMR(f.file, f.path); err != nil {
 		return fmt.Errorf("%w (%s)", err, f.path)
 	}
 	f.swmr = true

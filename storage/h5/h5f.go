@@ -39,11 +39,16 @@ func createFile(path string, truncate bool) (int64, error) {
 	if f < 0 {
 		return -1, detailErr(-1, &buf, "creating %s", path)
 	}
+	if err := lockWriter(f, path); err != nil {
+		closeFile(f)
+		return -1, err
+	}
 	return f, nil
 }
 
 // openFile opens path for writing (clearing a killed SWMR writer's
-// status flags) or for reading, with SWMR when swmr.
+// status flags; the writer's lock is taken) or for reading, with SWMR when
+// swmr.
 func openFile(path string, write, swmr bool) (int64, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
@@ -62,13 +67,39 @@ func openFile(path string, write, swmr bool) (int64, error) {
 	if f < 0 {
 		return -1, detailErr(-1, &buf, "opening %s", path)
 	}
+	if write {
+		if err := lockWriter(f, path); err != nil {
+			closeFile(f)
+			return -1, err
+		}
+	}
 	return f, nil
 }
 
-// startSWMR switches file to SWMR writing (see gs_start_swmr).
-func startSWMR(file int64) error {
+// startSWMR switches file to SWMR writing (see gs_start_swmr), and takes
+// the writer's lock again: where flock is emulated with byte-range locks
+// (NFS), HDF5's unlock of its flock releases it.
+func startSWMR(file int64, path string) error {
 	var buf errBuf
-	return detailErr(C.gs_start_swmr(C.hid_t(file), &buf[0]), &buf, "starting SWMR writing")
+	if err := detailErr(C.gs_start_swmr(C.hid_t(file), &buf[0]), &buf, "starting SWMR writing"); err != nil {
+		return err
+	}
+	lockWriter(file, path)
+	return nil
+}
+
+// repairFile clears the status flags a killed writer left in path (see
+// gs_repair_file). The caller holds lockForRepair's locks.
+func repairFile(path string) error {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var buf errBuf
+	// Under the fork lock: HDF5's descriptor, open for the call, is not
+	// close-on-exec.
+	syscall.ForkLock.RLock()
+	rc := C.gs_repair_file(cpath, &buf[0])
+	syscall.ForkLock.RUnlock()
+	return detailErr(rc, &buf, "clearing the writer's mark of %s", path)
 }
 
 // noInherit keeps an open file from processes started later: HDF5 opens

@@ -52,6 +52,8 @@ void gs_error_clear(void);
 hid_t gs_create_file(const char *path, int truncate, char *errbuf);
 hid_t gs_open_file(const char *path, int write, int swmr_read, char *errbuf);
 int gs_cloexec(hid_t file);
+int gs_file_fd(hid_t file);
+herr_t gs_repair_file(const char *path, char *errbuf);
 herr_t gs_start_swmr(hid_t file, char *errbuf);
 herr_t gs_close_file(hid_t file);
 hid_t gs_open_group(hid_t loc, const char *name);
