@@ -30,7 +30,7 @@ mutants=(
   "resume-ignores-rates|pipeline/pipeline.go|s/err = rs.SetRates(ck.Feed, ck.Kill)/err = nil; _ = rs/|a resumed run forgets the rates in force at its checkpoint"
   "records-dropped|storage/writer.go|s/return w.send(item{attrs: attrs})/return nil/|window changes never reach the file"
   "inherited-files|storage/h5/reader.go|s/noInherit(hf.ID())/_ = hf/|a child process inherits a reader's file and its lock"
-  "cancel-not-failed|cmd/grayscott/sweep.go|s/runPoint(ctx, dir, m, i, threads, job, true)/runPoint(ctx, dir, m, i, threads, job, false)/|a cancelled Slurm task shows as interrupted, not failed"
+  "cancel-not-failed|sweep/slurm.go|s/o := PointOptions{CancelFails: true}/o := PointOptions{CancelFails: false}/|a cancelled Slurm task shows as interrupted, not failed"
   "codec-header-endian|storage/codec/bitshuffle.go|s/binary.BigEndian.PutUint64(e.chunk, /binary.LittleEndian.PutUint64(e.chunk, /|the bitshuffle chunk's size is written little-endian"
   "codec-block-size|storage/codec/bitshuffle.go|s/blockElems  = 8192 \/ elemSize/blockElems  = 4096 \/ elemSize/|bitshuffle blocks of 4096 bytes, not the plugin's default 8192"
   "codec-block-size-in-elements|storage/codec/bitshuffle.go|s/binary.BigEndian.PutUint32(e.chunk\[8:\], BlockSize)/binary.BigEndian.PutUint32(e.chunk[8:], blockElems)/|the chunk header gives the block size in elements, not bytes"
@@ -41,6 +41,10 @@ mutants=(
   "codec-avx2-round-half-up|storage/codec/bshuf.c|s/_mm256_and_si256(_mm256_srl_epi32(mag, shift), one)/one/|ties round up in the AVX2 rounding, not to even"
   "codec-subnormal-fixed|storage/codec/bshuf.c|s/int after = 31 - __builtin_clz(mag);/int after = MANTISSA;/|subnormals rounded at the normal numbers' bit position (numcodecs' way): the relative bound breaks"
   "codec-avx2-to-inf|storage/codec/bshuf.c|s/r = _mm256_min_epu32(_mm256_and_si256(r, kept), largest);/r = _mm256_and_si256(r, kept);/|the AVX2 rounding lets the largest finite values round up to Inf"
+  "gone-task-running|sweep/state.go|s/case mk.Job != \"\" && o.QueueKnown:/case mk.Job != \"\" \&\& false:/|a task gone from the queue without a word still shows as running"
+  "dead-pid-running|sweep/state.go|s/case !o.Here .. o.Alive:/case true:/|a stale marker of a dead local process shows as running"
+  "interrupted-over|sweep/state.go|/^func (o Observation) Start/,/^}/s/return StartResume/return StartOver/|an interrupted point starts over instead of resuming"
+  "progress-every-poll|sweep/sweep.go|/^func (sw \*Sweep) wait/,/^}/s/last = p$/last = Progress{}/|--wait repeats its progress line at every poll"
 )
 names=" "
 for m in "${mutants[@]}"; do names+="${m%%|*} "; done
