@@ -45,6 +45,7 @@ mutants=(
   "dead-pid-running|sweep/state.go|s/case !o.Here .. o.Alive:/case true:/|a stale marker of a dead local process shows as running"
   "interrupted-over|sweep/state.go|/^func (o Observation) Start/,/^}/s/return StartResume/return StartOver/|an interrupted point starts over instead of resuming"
   "progress-every-poll|sweep/sweep.go|/^func (sw \*Sweep) wait/,/^}/s/last = p$/last = Progress{}/|--wait repeats its progress line at every poll"
+  "misspelt-as-point|sweep/sweep.go|s/perr.Error() == cerr.Error()/perr.Error() == \"\"/|a misspelt common flag is reported as point 0's"
 )
 names=" "
 for m in "${mutants[@]}"; do names+="${m%%|*} "; done

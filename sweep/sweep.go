@@ -63,8 +63,8 @@ func newSweep(dir string, m *Manifest) *Sweep {
 }
 
 // Prepare checks a sweep given by a run's flags (runArgs: lists or ranges
-// for the swept model flags) before it writes anything: each point's flags
-// as a run checks them. It then
+// for the swept model flags) before it writes anything: the flags common to
+// every point once, then each point's flags as a run checks them. It then
 // creates dir and the manifest, or checks that dir holds the same sweep.
 // With no runArgs it opens the sweep in dir. Bad input is a usage error
 // (runflags.UsageError).
@@ -105,13 +105,20 @@ func Prepare(dir string, runArgs []string) (*Sweep, error) {
 	return newSweep(dir, m), nil
 }
 
-// checkArgs makes the manifest of the sweep runArgs describe, checked.
+// checkArgs makes the manifest of the sweep runArgs describe, checked. An
+// error the common flags make whatever the swept values (the same for
+// them alone as for point 0) is said once, not as point 0's.
 func checkArgs(runArgs []string) (*Manifest, error) {
 	axes, common, err := parseArgs(runArgs)
 	if err != nil {
 		return nil, err
 	}
 	m := newManifest(axes, common)
+	if _, cerr := runflags.Parse(common, io.Discard); cerr != nil {
+		if _, perr := runflags.Parse(m.Args(0), io.Discard); len(axes) == 0 || perr != nil && perr.Error() == cerr.Error() {
+			return nil, usagef("sweep: %s", strings.TrimPrefix(cerr.Error(), "run: "))
+		}
+	}
 	if len(axes) == 0 {
 		return nil, usagef("sweep: no model flag holds a list or a range (for example --feedrate 0.01:0.07:13 --killrate 0.045,0.05)")
 	}

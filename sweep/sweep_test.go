@@ -296,12 +296,17 @@ func TestGPUPointsGetNoThreads(t *testing.T) {
 	}
 }
 
-// TestPrepareChecks: an error of a point's values names the point.
-func TestPrepareChecks(t *testing.T) {
+// TestPrepareChecksFlagsOnce: a misspelt flag is said once, as the run
+// says it, whether or not a list stands beside it; an error of a point's
+// values names the point.
+func TestPrepareChecksFlagsOnce(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"--feedrat", "0.1"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
+		{[]string{"--feedrat", "0.1", "--killrate", "0.05,0.06"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
+		{[]string{"--killrate", "0.05,0.06", "--feedrat=0.1"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
 		{[]string{"--feedrate", "0.01"}, "sweep: no model flag holds a list"},
 		{[]string{"--feedrate", "0.01,abc"}, "sweep: point 1 (feedrate abc): --feedrate abc"},
 		{[]string{"--nbrow", "10,0"}, "sweep: point 1 (nbrow 0)"},

@@ -174,6 +174,8 @@ func TestSweepBadInput(t *testing.T) {
 		{"a value twice", []string{"--killrate", "0.05,0.05"}, "appears twice"},
 		{"slurm flag, local sweep", []string{"--killrate", "0.05,0.06", "--scheduler", "local", "--partition", "gpu"}, "is for --scheduler slurm"},
 		{"wait on a local sweep", []string{"--killrate", "0.05,0.06", "--wait"}, "give --scheduler slurm"},
+		{"a misspelt flag", []string{"--feedrat", "0.1"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
+		{"a misspelt flag beside a list", []string{"--feedrat", "0.1", "--killrate", "0.05,0.06"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
 	}
 	for _, c := range cases {
 		dir := filepath.Join(base, strings.ReplaceAll(c.name, " ", "-"))
