@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"grayscott/sweep"
 )
@@ -135,16 +133,28 @@ func sweepCommand(args []string, stdout, stderr io.Writer) error {
 	case o.cancel:
 		return sw.Cancel(context.Background())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyStopDoing(context.Background(), stderr, "stopping the points' runs, each keeping its images and checkpoint")
 	defer stop()
-	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C ends the sweep at once
 	if o.task >= 0 {
 		err = sw.RunTask(ctx, o.task, sweep.SlurmTask())
 	} else {
 		err = sw.Start(ctx, o.settings, o.wait)
 	}
+	if sig := stopSignal(ctx); sig != nil && err != nil {
+		return sweepStopped{err, sig}
+	}
 	return err
 }
+
+// sweepStopped is a sweep stopped by a signal: it exits as run does, with
+// 128 + the signal's number.
+type sweepStopped struct {
+	error
+	sig os.Signal
+}
+
+// Signal is the signal that stopped the sweep (report's exit status).
+func (e sweepStopped) Signal() os.Signal { return e.sig }
 
 // printSweepStatus lists the points by state, with the batch task state of
 // those in the queue.

@@ -88,14 +88,14 @@ func stopSweep(t *testing.T, dir string, sig os.Signal) (int, string) {
 }
 
 // TestSweepFinishesWhatWasStopped stops a local sweep (SIGTERM) while its
-// point runs: the point is interrupted with its images so far; running the
-// sweep again resumes it from its checkpoint, and the file equals a run
-// never stopped.
+// point runs: it exits as run does (143) saying how to go on; the point is
+// interrupted with its images so far; running the sweep again resumes it
+// from its checkpoint, and the file equals a run never stopped.
 func TestSweepFinishesWhatWasStopped(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "stopped")
 	code, out := stopSweep(t, dir, syscall.SIGTERM)
-	if code == 0 {
-		t.Fatalf("a stopped sweep exited 0\n%s", out)
+	if code != 143 || !strings.Contains(out, "run the same command again") {
+		t.Fatalf("a stopped sweep: exit %d, want 143 and how to go on\n%s", code, out)
 	}
 	first := filepath.Join(dir, "p000_killrate0.06.h5")
 	if st := h5test.Status(t, first); st.Completed || st.Images >= 40 {
@@ -113,6 +113,15 @@ func TestSweepFinishesWhatWasStopped(t *testing.T) {
 		t.Errorf("the interrupted point was not resumed:\n%s", log)
 	}
 	wantLikeUnstopped(t, first)
+}
+
+// TestSweepCtrlCExitsLikeRun: SIGINT stops a local sweep with run's exit
+// status, 130.
+func TestSweepCtrlCExitsLikeRun(t *testing.T) {
+	code, out := stopSweep(t, filepath.Join(t.TempDir(), "ctrl-c"), os.Interrupt)
+	if code != 130 || !strings.Contains(out, "run the same command again") {
+		t.Fatalf("exit %d, want 130 and how to go on\n%s", code, out)
+	}
 }
 
 // waitForCheckpoint waits until the file at path has a checkpoint of 2
