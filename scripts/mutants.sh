@@ -46,6 +46,7 @@ mutants=(
   "interrupted-over|sweep/state.go|/^func (o Observation) Start/,/^}/s/return StartResume/return StartOver/|an interrupted point starts over instead of resuming"
   "progress-every-poll|sweep/sweep.go|/^func (sw \*Sweep) wait/,/^}/s/last = p$/last = Progress{}/|--wait repeats its progress line at every poll"
   "misspelt-as-point|sweep/sweep.go|s/perr.Error() == cerr.Error()/perr.Error() == \"\"/|a misspelt common flag is reported as point 0's"
+  "slurm-output-pattern|sweep/slurm.go|s#\"--output=/dev/null\"#\"--output=\" + dir + \"/logs/slurm-%A_%a.out\"#|sbatch writes the task logs through its file-name pattern (% in a folder's name)"
   "sweep-exit-1|cmd/grayscott/sweep.go|s/return sweepStopped{err, sig}/return err/|a sweep stopped by a signal exits 1, not 128 + the signal"
 )
 names=" "

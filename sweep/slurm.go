@@ -20,6 +20,20 @@ type Slurm struct {
 	Binary   string // the grayscott program the tasks run; "": this one
 }
 
+// slurmScript is the job script: the same for every sweep, since the paths
+// come as its arguments ($1 the grayscott program, $2 the sweep's folder,
+// both absolute) and the options on sbatch's command line. No line of it
+// that a shell or sbatch parses holds a path, so a folder may have any
+// name. Its output goes to logs/ by the shell, not by --output, whose
+// file-name patterns give % and \ meanings.
+const slurmScript = `#!/bin/sh
+# A grayscott sweep's job array: one task per point (grayscott sweep --help).
+# grayscott sweep submits it with its options on sbatch's command line and
+# two arguments: the grayscott program and the sweep's folder.
+exec >>"$2/logs/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out" 2>&1
+exec "$1" sweep "$2" --task "$SLURM_ARRAY_TASK_ID"
+`
+
 // Submit submits the points as one job array and returns its id.
 func (s *Slurm) Submit(ctx context.Context, sw *Sweep, points []int) (string, error) {
 	if _, err := exec.LookPath("sbatch"); err != nil {
@@ -32,39 +46,21 @@ func (s *Slurm) Submit(ctx context.Context, sw *Sweep, points []int) (string, er
 			return "", err
 		}
 	}
+	binary, err := filepath.Abs(binary)
+	if err != nil {
+		return "", err
+	}
 	dir, err := filepath.Abs(sw.Dir)
 	if err != nil {
 		return "", err
 	}
-	// #SBATCH lines end at white space, and % starts a file-name pattern.
-	if strings.ContainsAny(dir, " \t\n") {
-		return "", usagef("sweep: --scheduler slurm: the folder %q holds white space, which #SBATCH lines cannot carry", dir)
-	}
-	st := s.Settings
-	for _, v := range []string{st.Partition, st.Time, st.GPUs, st.Account} {
-		if strings.ContainsAny(v, " \t\n") {
-			return "", usagef("sweep: %q: Slurm options cannot hold white space", v)
-		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "#!/bin/sh\n# A grayscott sweep's job array: one task per point (grayscott sweep --help).\n")
-	fmt.Fprintf(&b, "#SBATCH --job-name=grayscott-sweep\n#SBATCH --array=%s\n", arraySpec(points, st.Jobs))
-	fmt.Fprintf(&b, "#SBATCH --output=%s\n#SBATCH --cpus-per-task=%d\n",
-		strings.ReplaceAll(filepath.Join(dir, "logs"), "%", "%%")+"/slurm-%A_%a.out", max(1, st.CPUsPerTask))
-	for _, f := range []struct{ name, value string }{{"partition", st.Partition}, {"time", st.Time},
-		{"gpus-per-task", st.GPUs}, {"account", st.Account}} {
-		if f.value != "" {
-			fmt.Fprintf(&b, "#SBATCH --%s=%s\n", f.name, f.value)
-		}
-	}
-	fmt.Fprintf(&b, "exec %s sweep %s --task \"$SLURM_ARRAY_TASK_ID\"\n", shellQuote(binary), shellQuote(dir))
 	script := filepath.Join(dir, "sweep.sbatch")
-	if err := writeAtomic(script, []byte(b.String())); err != nil {
+	if err := writeAtomic(script, []byte(slurmScript)); err != nil {
 		return "", fmt.Errorf("sweep: %w", err)
 	}
 	var stderr strings.Builder
 	// Not killed with ctx: a submission cut short may have been made.
-	cmd := exec.Command("sbatch", "--parsable", script)
+	cmd := exec.Command("sbatch", s.sbatchArgs(arraySpec(points, s.Settings.Jobs), script, binary, dir)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -78,8 +74,20 @@ func (s *Slurm) Submit(ctx context.Context, sw *Sweep, points []int) (string, er
 	return job, nil
 }
 
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+// sbatchArgs are sbatch's arguments: every option on the command line,
+// then the script and its arguments. Paths are absolute, so none starts
+// with "-"; none goes through a file-name pattern (--output is /dev/null,
+// --chdir takes a plain path).
+func (s *Slurm) sbatchArgs(array, script, binary, dir string) []string {
+	args := []string{"--parsable", "--job-name=grayscott-sweep", "--array=" + array, "--output=/dev/null",
+		"--chdir=" + dir, "--cpus-per-task=" + strconv.Itoa(max(1, s.Settings.CPUsPerTask))}
+	for _, f := range []struct{ name, value string }{{"partition", s.Settings.Partition}, {"time", s.Settings.Time},
+		{"gpus-per-task", s.Settings.GPUs}, {"account", s.Settings.Account}} {
+		if f.value != "" {
+			args = append(args, "--"+f.name+"="+f.value)
+		}
+	}
+	return append(args, script, binary, dir)
 }
 
 // parseJobID reads sbatch --parsable's output: "JOBID" or "JOBID;CLUSTER"

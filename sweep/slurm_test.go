@@ -5,9 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// oddNames are folder names a file system allows that a shell, sbatch's
+// #SBATCH parser or its file-name patterns would take apart.
+var oddNames = []string{"a b", "it's", "100%", "-x", "héllo", `back\slash`, "$(touch pwned)", "tab\there"}
 
 // fakeCommand puts a program name first on PATH, for this test only: a
 // shell script.
@@ -18,6 +23,41 @@ func fakeCommand(t *testing.T, name, script string) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// TestSubmitPassesPathsAsArguments submits sweeps in folders of odd names
+// through a fake sbatch that records its arguments: every option is on the
+// command line, the folder and the program go only as the script's
+// arguments (and --chdir), absolute, and the script holds no path.
+func TestSubmitPassesPathsAsArguments(t *testing.T) {
+	record := filepath.Join(t.TempDir(), "argv")
+	fakeCommand(t, "sbatch", `for a in "$@"; do printf '%s\0' "$a"; done >"`+record+`"; echo 4242`)
+	for _, name := range oddNames {
+		dir := filepath.Join(t.TempDir(), name)
+		sw, err := Prepare(dir, append([]string{"--killrate", "0.05,0.06"}, tiny...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Slurm{Settings: Settings{Scheduler: "slurm", Jobs: 1, Partition: "debug", Account: "a b"}, Binary: "/opt/gray scott/grayscott"}
+		job, err := s.Submit(context.Background(), sw, []int{0, 1})
+		if err != nil || job != "4242" {
+			t.Fatalf("%q: job %q, %v", name, job, err)
+		}
+		b, _ := os.ReadFile(record)
+		argv := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		want := []string{"--parsable", "--job-name=grayscott-sweep", "--array=0,1%1", "--output=/dev/null", "--chdir=" + dir,
+			"--cpus-per-task=1", "--partition=debug", "--account=a b", filepath.Join(dir, "sweep.sbatch"), "/opt/gray scott/grayscott", dir}
+		if !reflect.DeepEqual(argv, want) {
+			t.Errorf("%q: sbatch %q\nwant %q", name, argv, want)
+		}
+		script, _ := os.ReadFile(filepath.Join(dir, "sweep.sbatch"))
+		if string(script) != slurmScript {
+			t.Errorf("%q: the script differs from slurmScript:\n%s", name, script)
+		}
+	}
+	if slices.ContainsFunc(strings.Split(slurmScript, "\n"), func(l string) bool { return strings.HasPrefix(l, "#SBATCH") }) {
+		t.Error("the script carries #SBATCH lines")
+	}
 }
 
 // TestSubmitFailures: sbatch's refusal and an answer that is no job id are

@@ -237,7 +237,7 @@ func requireSlurm(t *testing.T) []string {
 func runSweepEnv(t *testing.T, env []string, args ...string) (int, string) {
 	t.Helper()
 	cmd := command(append([]string{"sweep"}, args...)...)
-	cmd.Env = append(env, "GRAYSCOTT_BE_MAIN=1")
+	cmd.Env = append(slices.Clip(env), "GRAYSCOTT_BE_MAIN=1") // env is shared by parallel tests
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -276,6 +276,36 @@ func TestSweepOnSlurm(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cluster, "mosaic.png")); err != nil {
 		t.Errorf("no mosaic after the job: %v", err)
+	}
+}
+
+// TestSweepFolderNamesOnSlurm: sweeps in folders of names a shell or
+// sbatch would take apart run on the dev cluster, each point equal to its
+// local twin, each task's own log in logs/.
+func TestSweepFolderNamesOnSlurm(t *testing.T) {
+	env := requireSlurm(t)
+	base := t.TempDir()
+	flags := []string{"--killrate", "0.055,0.06", "-r", "16", "-c", "20", "-n", "2", "-e", "20", "--engine", "cpu", "--threads", "1"}
+	local := filepath.Join(base, "local")
+	if code, out := runSweep(t, append([]string{local}, flags...)...); code != 0 {
+		t.Fatalf("local sweep: exit %d\n%s", code, out)
+	}
+	for _, name := range []string{"a b", "it's", "100%", "-x", "héllo", `back\slash`} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(base, name)
+			code, out := runSweepEnv(t, env, append([]string{dir, "--scheduler", "slurm", "--wait"}, flags...)...)
+			if code != 0 || !strings.Contains(out, "every point done") {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			for _, f := range []string{"p000_killrate0.055.h5", "p001_killrate0.06.h5"} {
+				testutil.SameImages(t, f, h5test.ReadImages(t, filepath.Join(dir, f)), h5test.ReadImages(t, filepath.Join(local, f)))
+			}
+			entries, _ := os.ReadDir(filepath.Join(dir, "logs"))
+			if n := len(slices.DeleteFunc(entries, func(e os.DirEntry) bool { return !strings.HasPrefix(e.Name(), "slurm-") })); n != 2 {
+				t.Errorf("%d task logs in logs/, want 2", n)
+			}
+		})
 	}
 }
 
