@@ -41,8 +41,7 @@ type PointOptions struct {
 // ctx sends the run SIGTERM (it stops cleanly, its file readable) and waits
 // for it. RunPoint writes only the point's file, log and markers.
 func (sw *Sweep) RunPoint(ctx context.Context, i int, o PointOptions) error {
-	m, dir := sw.Manifest, sw.Dir
-	p := m.Points[i]
+	dir, p := sw.Dir, sw.Manifest.Points[i]
 	path := filepath.Join(dir, p.File)
 	start := sw.Observe(i, Queue{}).Start()
 	if start == StartNone {
@@ -51,24 +50,10 @@ func (sw *Sweep) RunPoint(ctx context.Context, i int, o PointOptions) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	args := append([]string{"run"}, m.Args(i)...)
-	if f, err := runflags.Parse(m.Args(i), io.Discard); o.Threads > 0 && err == nil && !f.Changed("threads") && f.Engine != "gpu" {
-		args = append(args, "--threads", strconv.Itoa(o.Threads))
-	}
-	switch start {
-	case StartNew:
-		args = append(args, "-o", path)
-	case StartResume:
-		args = append(args, "--resume", path)
-	default:
-		args = append(args, "-o", path, "--force")
-	}
-	binary := o.Binary
-	if binary == "" {
-		var err error
-		if binary, err = os.Executable(); err != nil {
-			return err
-		}
+	args := runArgs(sw.Manifest.Args(i), path, start, o.Threads)
+	binary, err := program(o.Binary)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return err
@@ -123,6 +108,33 @@ func (sw *Sweep) RunPoint(ctx context.Context, i int, o PointOptions) error {
 		return errors.Join(runErr, err)
 	}
 	return errors.New(reason)
+}
+
+// program returns the absolute path of the grayscott program: path, or
+// this program when path is "".
+func program(path string) (string, error) {
+	if path == "" {
+		return os.Executable()
+	}
+	return filepath.Abs(path)
+}
+
+// runArgs are the arguments of "grayscott run" for a point of the given
+// flags, its file at path begun as start says. threads > 0 sizes the CPU
+// engine unless the flags do or the point runs on the GPU (which takes no
+// --threads).
+func runArgs(flags []string, path string, start Start, threads int) []string {
+	args := append([]string{"run"}, flags...)
+	if f, err := runflags.Parse(flags, io.Discard); threads > 0 && err == nil && !f.Changed("threads") && f.Engine != "gpu" {
+		args = append(args, "--threads", strconv.Itoa(threads))
+	}
+	switch start {
+	case StartNew:
+		return append(args, "-o", path)
+	case StartResume:
+		return append(args, "--resume", path)
+	}
+	return append(args, "-o", path, "--force")
 }
 
 // lastLine returns the last non-empty line of a log (the run's one-line

@@ -39,14 +39,7 @@ func (s *Slurm) Submit(ctx context.Context, sw *Sweep, points []int) (string, er
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		return "", fmt.Errorf("sweep: --scheduler slurm: sbatch is not on PATH (is this a Slurm cluster's login node?)")
 	}
-	binary := s.Binary
-	if binary == "" {
-		var err error
-		if binary, err = os.Executable(); err != nil {
-			return "", err
-		}
-	}
-	binary, err := filepath.Abs(binary)
+	binary, err := program(s.Binary)
 	if err != nil {
 		return "", err
 	}
