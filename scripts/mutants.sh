@@ -30,7 +30,7 @@ mutants=(
   "resume-ignores-rates|pipeline/pipeline.go|s/err = rs.SetRates(ck.Feed, ck.Kill)/err = nil; _ = rs/|a resumed run forgets the rates in force at its checkpoint"
   "records-dropped|storage/writer.go|s/return w.send(item{attrs: attrs})/return nil/|window changes never reach the file"
   "inherited-files|storage/h5/reader.go|s/noInherit(hf.ID())/_ = hf/|a child process inherits a reader's file and its lock"
-  "cancel-not-failed|cmd/grayscott/sweep.go|s/runPoint(ctx, dir, m, i, threads, job, true)/runPoint(ctx, dir, m, i, threads, job, false)/|a cancelled Slurm task shows as interrupted, not failed"
+  "cancel-not-failed|sweep/slurm.go|s/o := PointOptions{CancelFails: true}/o := PointOptions{CancelFails: false}/|a cancelled Slurm task shows as interrupted, not failed"
   "codec-header-endian|storage/codec/bitshuffle.go|s/binary.BigEndian.PutUint64(e.chunk, /binary.LittleEndian.PutUint64(e.chunk, /|the bitshuffle chunk's size is written little-endian"
   "codec-block-size|storage/codec/bitshuffle.go|s/blockElems  = 8192 \/ elemSize/blockElems  = 4096 \/ elemSize/|bitshuffle blocks of 4096 bytes, not the plugin's default 8192"
   "codec-block-size-in-elements|storage/codec/bitshuffle.go|s/binary.BigEndian.PutUint32(e.chunk\[8:\], BlockSize)/binary.BigEndian.PutUint32(e.chunk[8:], blockElems)/|the chunk header gives the block size in elements, not bytes"
@@ -51,6 +51,13 @@ mutants=(
   "mark-never-seen|storage/h5/recover.go|s/return version >= 3 \&\& flags/return version > 9 \&\& flags/|WriterMark never sees a writer's mark"
   "resume-unchecked|storage/h5/checkpoint.go|s/if err := checkNoWriter(path); err != nil {/if err := error(nil); err != nil {/|--resume opens a file a run is writing (and clears its mark)"
   "no-recover-hint|cmd/grayscott/recover.go|s/if a, err := h5.Abandoned(path); err == nil \&\& a {/if a, err := h5.Abandoned(path); err == nil \&\& a \&\& false {/|info, render and xdmf do not say to run grayscott recover"
+  "gone-task-running|sweep/state.go|s/case mk.Job != \"\" && o.QueueKnown:/case mk.Job != \"\" \&\& false:/|a task gone from the queue without a word still shows as running"
+  "dead-pid-running|sweep/state.go|s/case !o.Here .. o.Alive:/case true:/|a stale marker of a dead local process shows as running"
+  "interrupted-over|sweep/state.go|/^func (o Observation) Start/,/^}/s/return StartResume/return StartOver/|an interrupted point starts over instead of resuming"
+  "progress-every-poll|sweep/sweep.go|/^func (sw \*Sweep) wait/,/^}/s/last = p$/last = Progress{}/|--wait repeats its progress line at every poll"
+  "misspelt-as-point|sweep/sweep.go|s/perr.Error() == cerr.Error()/perr.Error() == \"\"/|a misspelt common flag is reported as point 0's"
+  "slurm-output-pattern|sweep/slurm.go|s#\"--output=/dev/null\"#\"--output=\" + dir + \"/logs/slurm-%A_%a.out\"#|sbatch writes the task logs through its file-name pattern (% in a folder's name)"
+  "sweep-exit-1|cmd/grayscott/sweep.go|s/return sweepStopped{err, sig}/return err/|a sweep stopped by a signal exits 1, not 128 + the signal"
 )
 names=" "
 for m in "${mutants[@]}"; do names+="${m%%|*} "; done

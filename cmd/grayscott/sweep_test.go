@@ -2,22 +2,20 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"grayscott/cmd/grayscott/internal/sweep"
-	"grayscott/colormap"
 	"grayscott/internal/testutil"
 	"grayscott/storage/h5"
 	"grayscott/storage/h5/h5test"
+	"grayscott/sweep"
 )
 
 // runSweep runs "grayscott sweep args..." as a process (the runs it starts
@@ -28,16 +26,19 @@ func runSweep(t *testing.T, args ...string) (int, string) {
 	return runSweepEnv(t, os.Environ(), args...)
 }
 
-// TestSweepEqualsSingleRuns: a local sweep of 2×2 points gives the files
-// that four single runs of the same flags give, bit for bit; its summary
-// has a line per point and its mosaic shows each point's last image in its
-// own tile (checked pixel by pixel against the single runs).
+// TestSweepEqualsSingleRuns: a local sweep of 2×2 points says what it will
+// write, and gives the files that four single runs of the same flags give,
+// bit for bit, then its summary and mosaic (checked in package sweep);
+// running it again runs nothing.
 func TestSweepEqualsSingleRuns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "fk")
 	common := []string{"-r", "24", "-c", "40", "-n", "3", "-e", "60", "--engine", "cpu", "--threads", "1"}
 	code, out := runSweep(t, append([]string{dir, "--feedrate", "0.03,0.04", "--killrate", "0.055:0.06:2", "--jobs", "2"}, common...)...)
 	if code != 0 {
 		t.Fatalf("sweep: exit %d\n%s", code, out)
+	}
+	if want := "4 to run, 2 at a time; writes 4 points × 3 images of 24×40 (3.84 kB each) = 46.1 kB"; !strings.Contains(out, want) {
+		t.Errorf("the sweep did not say %q first:\n%s", want, out)
 	}
 	points := []struct{ f, k string }{{"0.03", "0.055"}, {"0.03", "0.06"}, {"0.04", "0.055"}, {"0.04", "0.06"}}
 	m, err := sweep.Load(dir)
@@ -47,102 +48,58 @@ func TestSweepEqualsSingleRuns(t *testing.T) {
 	if len(m.Points) != 4 {
 		t.Fatalf("%d points, want 4", len(m.Points))
 	}
-	single := make([][][]float32, 4)
 	for i, p := range points {
 		path := filepath.Join(t.TempDir(), "single.h5")
 		if code, _, stderr := runMain(append([]string{"run", "-q", "-o", path, "--feedrate", p.f, "--killrate", p.k}, common...)...); code != 0 {
 			t.Fatalf("single run %d: exit %d: %s", i, code, stderr)
 		}
-		single[i] = h5test.ReadImages(t, path)
 		want := filepath.Join(dir, "p00"+string(rune('0'+i))+"_feedrate"+p.f+"_killrate"+p.k+".h5")
-		testutil.SameImages(t, want, h5test.ReadImages(t, want), single[i])
+		testutil.SameImages(t, want, h5test.ReadImages(t, want), h5test.ReadImages(t, path))
 	}
-	f, err := os.Open(filepath.Join(dir, "summary.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil || len(recs) != 5 || recs[0][1] != "feedrate" || recs[0][2] != "killrate" {
-		t.Fatalf("summary.csv: %v %q", err, recs)
-	}
-	for i, rec := range recs[1:] {
-		if rec[1] != points[i].f || rec[2] != points[i].k || rec[4] != "done" || rec[5] != "3" {
-			t.Errorf("summary line %d: %q", i, rec)
+	for _, f := range []string{"summary.csv", "mosaic.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
 		}
 	}
-	// The mosaic: 2×2 tiles, each showing its point's last image.
-	mf, err := os.Open(filepath.Join(dir, "mosaic.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(mf)
-	mf.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	shape := gridShape{24, 40}
-	g := newMosaicGeometry(m, []gridShape{shape, shape, shape, shape})
-	if g.rows != 2 || g.cols != 2 || img.Bounds().Dx() != g.width || img.Bounds().Dy() != g.height {
-		t.Fatalf("mosaic %v with %d×%d tiles, want 2×2 tiles in %d×%d", img.Bounds(), g.rows, g.cols, g.width, g.height)
-	}
-	var last [][]float32
-	for i := range single {
-		last = append(last, single[i][len(single[i])-1])
-	}
-	lo, hi := mosaicRange(last)
-	cmap, _ := colormap.Lookup(colormap.Default)
-	for i := range points {
-		x0, y0 := g.tileAt(i)
-		for _, px := range [][2]int{{0, 0}, {g.tileW / 2, g.tileH / 2}, {g.tileW - 1, g.tileH - 1}, {g.tileW / 3, 2 * g.tileH / 3}} {
-			r, c := px[1]*24/g.tileH, px[0]*40/g.tileW
-			want := cmap.Table()[colormap.Index(last[i][r*40+c], lo, hi)]
-			cr, cg, cb, _ := img.At(x0+px[0], y0+px[1]).RGBA()
-			if [3]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8)} != want {
-				t.Errorf("tile %d pixel %v (cell %d,%d): colour %d,%d,%d, want %v", i, px, r, c, cr>>8, cg>>8, cb>>8, want)
-			}
-		}
-	}
-	// Running it again does nothing: every point is done.
 	code, out = runSweep(t, append([]string{dir, "--feedrate", "0.03,0.04", "--killrate", "0.055:0.06:2"}, common...)...)
 	if code != 0 || !strings.Contains(out, "4 done, 0 to run") {
 		t.Errorf("second sweep: exit %d\n%s", code, out)
 	}
 }
 
-// TestSweepFinishesWhatWasStopped stops a local sweep (SIGTERM) while its
-// point runs: the point is interrupted with its images so far; running the
-// sweep again resumes it from its checkpoint, and the file equals a run
-// never stopped.
-func TestSweepFinishesWhatWasStopped(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "stopped")
-	args := []string{"-r", "192", "-c", "192", "-n", "40", "-e", "400", "--engine", "cpu", "--threads", "1",
-		"--flush-every", "1", "--killrate", "0.06,0.062"}
-	cmd := command(append([]string{"sweep", dir, "--jobs", "1"}, args...)...)
+// stopArgs are the flags of a sweep slow enough to stop midway.
+var stopSweepArgs = []string{"-r", "192", "-c", "192", "-n", "40", "-e", "400", "--engine", "cpu", "--threads", "1",
+	"--flush-every", "1", "--killrate", "0.06,0.062"}
+
+// stopSweep starts a local sweep in dir, one point at a time, sends it sig
+// once its first point has a checkpoint, and returns its exit status and
+// output.
+func stopSweep(t *testing.T, dir string, sig os.Signal) (int, string) {
+	t.Helper()
+	cmd := command(append([]string{"sweep", dir, "--jobs", "1"}, stopSweepArgs...)...)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	waitForCheckpoint(t, filepath.Join(dir, "p000_killrate0.06.h5"), func() { cmd.Process.Kill(); t.Log(out.String()) })
+	cmd.Process.Signal(sig)
+	return waitExit(t, cmd, out), out.String()
+}
+
+// TestSweepFinishesWhatWasStopped stops a local sweep (SIGTERM) while its
+// point runs: it exits as run does (143) saying how to go on; the point is
+// interrupted with its images so far; running the sweep again resumes it
+// from its checkpoint, and the file equals a run never stopped.
+func TestSweepFinishesWhatWasStopped(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stopped")
+	code, out := stopSweep(t, dir, syscall.SIGTERM)
+	if code != 143 || !strings.Contains(out, "run the same command again") {
+		t.Fatalf("a stopped sweep: exit %d, want 143 and how to go on\n%s", code, out)
+	}
 	first := filepath.Join(dir, "p000_killrate0.06.h5")
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if n, _ := checkpointImages(first); n >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no checkpoint in %s within 60 s\n%s", first, out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	if code := waitExit(t, cmd, out); code == 0 {
-		t.Fatalf("a stopped sweep exited 0\n%s", out.String())
-	}
-	n, completed, _, err := fileProgress(first)
-	if err != nil || completed || n >= 40 {
-		t.Fatalf("after the stop: %d images, completed %v, %v (the run ended before the signal: make it longer)\n%s", n, completed, err, out.String())
+	if st := h5test.Status(t, first); st.Completed || st.Images >= 40 {
+		t.Fatalf("after the stop: %+v (the run ended before the signal: make it longer)\n%s", st, out)
 	}
 	code, status := runSweep(t, dir, "--status")
 	if code != 0 || !strings.Contains(status, "interrupted: 1") || !strings.Contains(status, "pending: 1") {
@@ -155,26 +112,52 @@ func TestSweepFinishesWhatWasStopped(t *testing.T) {
 	if log, _ := os.ReadFile(filepath.Join(dir, "logs", "p000_killrate0.06.log")); !strings.Contains(string(log), "--resume") {
 		t.Errorf("the interrupted point was not resumed:\n%s", log)
 	}
-	whole := filepath.Join(t.TempDir(), "whole.h5")
-	if code, _, stderr := runMain("run", "-q", "-o", whole, "-r", "192", "-c", "192", "-n", "40", "-e", "400", "--engine", "cpu",
-		"--threads", "1", "--killrate", "0.06"); code != 0 {
-		t.Fatalf("single run: %s", stderr)
-	}
-	testutil.SameImages(t, "resumed point", h5test.ReadImages(t, first), h5test.ReadImages(t, whole))
+	wantLikeUnstopped(t, first)
 }
 
-// checkpointImages returns the images a file's checkpoint covers.
-func checkpointImages(path string) (int, error) {
+// TestSweepCtrlCExitsLikeRun: SIGINT stops a local sweep with run's exit
+// status, 130.
+func TestSweepCtrlCExitsLikeRun(t *testing.T) {
+	code, out := stopSweep(t, filepath.Join(t.TempDir(), "ctrl-c"), os.Interrupt)
+	if code != 130 || !strings.Contains(out, "run the same command again") {
+		t.Fatalf("exit %d, want 130 and how to go on\n%s", code, out)
+	}
+}
+
+// waitForCheckpoint waits until the file at path has a checkpoint of 2
+// images or more; after 90 s it calls giveUp and fails.
+func waitForCheckpoint(t *testing.T, path string, giveUp func()) {
+	t.Helper()
+	for deadline := time.Now().Add(90 * time.Second); checkpointImages(path) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			giveUp()
+			t.Fatalf("no checkpoint in %s within 90 s", path)
+		}
+	}
+}
+
+// wantLikeUnstopped fails unless the file at path (point killrate 0.06 of
+// stopSweepArgs) equals a run never stopped, bit for bit.
+func wantLikeUnstopped(t *testing.T, path string) {
+	t.Helper()
+	whole := filepath.Join(t.TempDir(), "whole.h5")
+	if code, _, stderr := runMain(append(append([]string{"run", "-q", "-o", whole}, stopSweepArgs[:12]...), "--killrate", "0.06")...); code != 0 {
+		t.Fatalf("single run: %s", stderr)
+	}
+	testutil.SameImages(t, "stopped then resumed point", h5test.ReadImages(t, path), h5test.ReadImages(t, whole))
+}
+
+// checkpointImages returns the images a file's checkpoint covers (0 when
+// it has none or cannot be read).
+func checkpointImages(path string) int {
 	if _, err := os.Stat(path); err != nil {
-		return 0, err
+		return 0
 	}
-	r, err := h5.Open(path)
-	if err != nil {
-		return 0, err
+	st, err := h5.ReadStatus(path)
+	if err != nil || st.Checkpoint == nil {
+		return 0
 	}
-	defer r.Close()
-	_, n, _ := r.Checkpoint()
-	return n, nil
+	return st.Checkpoint.Images
 }
 
 // TestSweepBadInput: one line, exit 2, nothing written.
@@ -200,6 +183,8 @@ func TestSweepBadInput(t *testing.T) {
 		{"a value twice", []string{"--killrate", "0.05,0.05"}, "appears twice"},
 		{"slurm flag, local sweep", []string{"--killrate", "0.05,0.06", "--scheduler", "local", "--partition", "gpu"}, "is for --scheduler slurm"},
 		{"wait on a local sweep", []string{"--killrate", "0.05,0.06", "--wait"}, "give --scheduler slurm"},
+		{"a misspelt flag", []string{"--feedrat", "0.1"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
+		{"a misspelt flag beside a list", []string{"--feedrat", "0.1", "--killrate", "0.05,0.06"}, "sweep: unknown flag: --feedrat (did you mean --feedrate?)"},
 	}
 	for _, c := range cases {
 		dir := filepath.Join(base, strings.ReplaceAll(c.name, " ", "-"))
@@ -252,7 +237,7 @@ func requireSlurm(t *testing.T) []string {
 func runSweepEnv(t *testing.T, env []string, args ...string) (int, string) {
 	t.Helper()
 	cmd := command(append([]string{"sweep"}, args...)...)
-	cmd.Env = append(env, "GRAYSCOTT_BE_MAIN=1")
+	cmd.Env = append(slices.Clip(env), "GRAYSCOTT_BE_MAIN=1") // env is shared by parallel tests
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -276,6 +261,12 @@ func TestSweepOnSlurm(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "submitted Slurm job") || !strings.Contains(out, "every point done") {
 		t.Fatalf("slurm sweep: exit %d\n%s", code, out)
 	}
+	// --wait says how far the job is, a line each time that changes.
+	if progress := regexp.MustCompile(`(?m)^sweep .*: (\d) of 4 points done, (\d) running, (\d) queued$`).FindAllString(out, -1); len(progress) < 2 ||
+		!strings.HasSuffix(progress[len(progress)-1], "4 of 4 points done, 0 running, 0 queued") ||
+		len(slices.Compact(slices.Clone(progress))) != len(progress) {
+		t.Errorf("--wait's progress: %q\n%s", progress, out)
+	}
 	m, err := sweep.Load(cluster)
 	if err != nil || len(m.Jobs) != 1 {
 		t.Fatalf("manifest: %v, jobs %v", err, m.Jobs)
@@ -288,6 +279,36 @@ func TestSweepOnSlurm(t *testing.T) {
 	}
 }
 
+// TestSweepFolderNamesOnSlurm: sweeps in folders of names a shell or
+// sbatch would take apart run on the dev cluster, each point equal to its
+// local twin, each task's own log in logs/.
+func TestSweepFolderNamesOnSlurm(t *testing.T) {
+	env := requireSlurm(t)
+	base := t.TempDir()
+	flags := []string{"--killrate", "0.055,0.06", "-r", "16", "-c", "20", "-n", "2", "-e", "20", "--engine", "cpu", "--threads", "1"}
+	local := filepath.Join(base, "local")
+	if code, out := runSweep(t, append([]string{local}, flags...)...); code != 0 {
+		t.Fatalf("local sweep: exit %d\n%s", code, out)
+	}
+	for _, name := range []string{"a b", "it's", "100%", "-x", "héllo", `back\slash`} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(base, name)
+			code, out := runSweepEnv(t, env, append([]string{dir, "--scheduler", "slurm", "--wait"}, flags...)...)
+			if code != 0 || !strings.Contains(out, "every point done") {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			for _, f := range []string{"p000_killrate0.055.h5", "p001_killrate0.06.h5"} {
+				testutil.SameImages(t, f, h5test.ReadImages(t, filepath.Join(dir, f)), h5test.ReadImages(t, filepath.Join(local, f)))
+			}
+			entries, _ := os.ReadDir(filepath.Join(dir, "logs"))
+			if n := len(slices.DeleteFunc(entries, func(e os.DirEntry) bool { return !strings.HasPrefix(e.Name(), "slurm-") })); n != 2 {
+				t.Errorf("%d task logs in logs/, want 2", n)
+			}
+		})
+	}
+}
+
 // TestSweepCancelledTaskFails cancels a sweep's job (scancel) while a task
 // runs its point: --status shows the point failed; submitting the sweep
 // again resumes it from its checkpoint and finishes it, equal to a run
@@ -295,8 +316,7 @@ func TestSweepOnSlurm(t *testing.T) {
 func TestSweepCancelledTaskFails(t *testing.T) {
 	env := requireSlurm(t)
 	dir := filepath.Join(t.TempDir(), "cancelled")
-	model := []string{"-r", "192", "-c", "192", "-n", "40", "-e", "400", "--engine", "cpu", "--threads", "1"}
-	code, out := runSweepEnv(t, env, append([]string{dir, "--scheduler", "slurm", "--killrate", "0.06,0.062", "--flush-every", "1"}, model...)...)
+	code, out := runSweepEnv(t, env, append([]string{dir, "--scheduler", "slurm"}, stopSweepArgs...)...)
 	if code != 0 {
 		t.Fatalf("submit: exit %d\n%s", code, out)
 	}
@@ -305,17 +325,7 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 		t.Errorf("a second submission while the first runs: exit %d\n%s", code, out)
 	}
 	first := filepath.Join(dir, "p000_killrate0.06.h5")
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if n, _ := checkpointImages(first); n >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			runSweepEnv(t, env, dir, "--cancel")
-			t.Fatalf("no checkpoint in %s within 90 s", first)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForCheckpoint(t, first, func() { runSweepEnv(t, env, dir, "--cancel") })
 	if code, out := runSweepEnv(t, env, dir, "--cancel"); code != 0 {
 		t.Fatalf("cancel: exit %d\n%s", code, out)
 	}
@@ -326,8 +336,8 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if n, completed, _, _ := fileProgress(first); completed || n >= 40 {
-		t.Fatalf("point 0 finished before the cancel (%d images): make it longer", n)
+	if st := h5test.Status(t, first); st.Completed || st.Images >= 40 {
+		t.Fatalf("point 0 finished before the cancel (%d images): make it longer", st.Images)
 	}
 	code, status := runSweepEnv(t, env, dir, "--status")
 	if code != 0 || !regexpFailed.MatchString(status) {
@@ -338,11 +348,7 @@ func TestSweepCancelledTaskFails(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "submitted Slurm job") || !strings.Contains(out, "every point done") {
 		t.Fatalf("submitting again: exit %d\n%s", code, out)
 	}
-	whole := filepath.Join(t.TempDir(), "whole.h5")
-	if code, _, stderr := runMain(append([]string{"run", "-q", "-o", whole, "--killrate", "0.06"}, model...)...); code != 0 {
-		t.Fatalf("single run: %s", stderr)
-	}
-	testutil.SameImages(t, "cancelled then resumed point", h5test.ReadImages(t, first), h5test.ReadImages(t, whole))
+	wantLikeUnstopped(t, first)
 }
 
 // regexpFailed matches --status listing point 0 under failed.
@@ -354,49 +360,6 @@ func slurmQueueEnv(env []string, jobs []string) []string {
 	cmd.Env = env
 	out, _ := cmd.Output()
 	return strings.Fields(string(out))
-}
-
-// TestSweepOverGridSizes: points of different grids each get a tile of
-// their own shape in the mosaic (checked against each point's file).
-func TestSweepOverGridSizes(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "sizes")
-	if code, out := runSweep(t, dir, "--nbrow", "12,30", "-c", "20", "-n", "1", "-e", "5", "--engine", "cpu"); code != 0 {
-		t.Fatalf("sweep: exit %d\n%s", code, out)
-	}
-	m, err := sweep.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "mosaic.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	shapes := []gridShape{{12, 20}, {30, 20}}
-	var last [][]float32
-	for _, p := range m.Points {
-		images := h5test.ReadImages(t, filepath.Join(dir, p.File))
-		last = append(last, images[len(images)-1])
-	}
-	g := newMosaicGeometry(m, shapes)
-	lo, hi := mosaicRange(last)
-	cmap, _ := colormap.Lookup(colormap.Default)
-	for i, s := range shapes {
-		x0, y0 := g.tileAt(i)
-		w, h := tileSize(s)
-		for _, px := range [][2]int{{0, 0}, {w / 2, h / 2}, {w - 1, h - 1}} {
-			r, c := cellAt(px[0], px[1], s)
-			want := cmap.Table()[colormap.Index(last[i][r*s.cols+c], lo, hi)]
-			cr, cg, cb, _ := img.At(x0+px[0], y0+px[1]).RGBA()
-			if [3]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8)} != want {
-				t.Errorf("tile %d (%d×%d) pixel %v: colour %d,%d,%d, want %v", i, s.rows, s.cols, px, cr>>8, cg>>8, cb>>8, want)
-			}
-		}
-	}
 }
 
 // TestSweepOnTheGPUEngine: points run with --engine gpu (llvmpipe here);

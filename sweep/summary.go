@@ -1,4 +1,4 @@
-package main
+package sweep
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
-	"grayscott/cmd/grayscott/internal/sweep"
 	"grayscott/colormap"
 	"grayscott/storage/h5"
 )
@@ -39,10 +38,11 @@ func lastImage(path string) (v []float32, rows, cols, images int, err error) {
 	return v, rows, cols, images, nil
 }
 
-// writeSweepSummary writes summary.csv (a line per point: its parameters,
+// writeSummary writes summary.csv (a line per point: its parameters,
 // state and statistics of V in its last image) and mosaic.png, both
 // atomically.
-func writeSweepSummary(dir string, m *sweep.Manifest) error {
+func (sw *Sweep) writeSummary() error {
+	dir, m := sw.Dir, sw.Manifest
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	header := []string{"index"}
@@ -53,10 +53,10 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 	last := make([][]float32, len(m.Points))
 	shapes := make([]gridShape, len(m.Points))
 	found := false
+	states := sw.states(Queue{})
 	for i, p := range m.Points {
-		state, _ := pointState(dir, m, i, slurmView{})
 		rec := append([]string{strconv.Itoa(i)}, p.Values...)
-		rec = append(rec, p.File, state)
+		rec = append(rec, p.File, string(states[i].State))
 		v, r, c, n, err := lastImage(filepath.Join(dir, p.File))
 		if err != nil {
 			w.Write(append(rec, "0", "", "", "", ""))
@@ -75,7 +75,7 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 		w.Write(append(rec, strconv.Itoa(n), f(float64(lo)), f(float64(hi)), f(sum/float64(len(v))), f(float64(above)/float64(len(v)))))
 	}
 	w.Flush()
-	if err := sweep.WriteAtomic(filepath.Join(dir, "summary.csv"), buf.Bytes()); err != nil {
+	if err := writeAtomic(filepath.Join(dir, "summary.csv"), buf.Bytes()); err != nil {
 		return err
 	}
 	if !found {
@@ -89,7 +89,7 @@ func writeSweepSummary(dir string, m *sweep.Manifest) error {
 	if err := png.Encode(&pngBuf, img); err != nil {
 		return err
 	}
-	return sweep.WriteAtomic(filepath.Join(dir, "mosaic.png"), pngBuf.Bytes())
+	return writeAtomic(filepath.Join(dir, "mosaic.png"), pngBuf.Bytes())
 }
 
 // gridShape is a point's grid (points may differ: a sweep over --nbrow).
@@ -119,7 +119,7 @@ const (
 	lineH      = 15
 )
 
-func newMosaicGeometry(m *sweep.Manifest, shapes []gridShape) mosaicGeometry {
+func newMosaicGeometry(m *Manifest, shapes []gridShape) mosaicGeometry {
 	g := mosaicGeometry{cols: len(m.Axes[len(m.Axes)-1].Values)}
 	g.rows = len(m.Points) / g.cols
 	for _, s := range shapes {
@@ -151,7 +151,7 @@ func cellAt(px, py int, s gridShape) (row, col int) {
 	return min(s.rows-1, py*s.rows/h), min(s.cols-1, px*s.cols/w)
 }
 
-func mosaicRowLabel(m *sweep.Manifest, r int) string {
+func mosaicRowLabel(m *Manifest, r int) string {
 	if len(m.Axes) == 1 {
 		return ""
 	}
@@ -177,7 +177,7 @@ func mosaicRange(last [][]float32) (lo, hi float32) {
 	return 0, hi
 }
 
-func drawMosaic(m *sweep.Manifest, last [][]float32, shapes []gridShape) (*image.RGBA, error) {
+func drawMosaic(m *Manifest, last [][]float32, shapes []gridShape) (*image.RGBA, error) {
 	cmap, err := colormap.Lookup(colormap.Default)
 	if err != nil {
 		return nil, err

@@ -1,19 +1,7 @@
-// Package sweep turns a run's command line whose model flags hold lists or
-// ranges into the points of a parameter sweep, and keeps the sweep's
-// manifest and the state of its points on disk.
-//
-// A sweep lives in one folder: sweep.json (the manifest: the axes, the
-// flags common to every point, the points and their files, the Slurm jobs
-// submitted), one HDF5 file per point, logs/ (each point's output) and
-// state/ (a marker per point while it runs, and one when it failed). The
-// manifest is written only by the command that creates or submits the
-// sweep, atomically; a point's task writes only its own file, log and
-// markers, so tasks running at once on a cluster never write the same file.
 package sweep
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -44,23 +32,12 @@ type Point struct {
 
 // Manifest describes a sweep; sweep.json holds it.
 type Manifest struct {
-	Version   int        `json:"version"`
-	Axes      []Axis     `json:"axes"`
-	Common    []string   `json:"common_flags"` // run flags given to every point
-	Points    []Point    `json:"points"`
-	Scheduler *Scheduler `json:"scheduler,omitempty"`  // as last run: a bare "grayscott sweep DIR" runs it so again
-	Jobs      []string   `json:"slurm_jobs,omitempty"` // job ids, in order of submission
-}
-
-// Scheduler is how a sweep's points were last run.
-type Scheduler struct {
-	Name        string `json:"name"` // local or slurm
-	Jobs        int    `json:"jobs,omitempty"`
-	CPUsPerTask int    `json:"cpus_per_task,omitempty"`
-	Partition   string `json:"partition,omitempty"`
-	Time        string `json:"time,omitempty"`
-	GPUs        string `json:"gpus_per_task,omitempty"`
-	Account     string `json:"account,omitempty"`
+	Version  int       `json:"version"`
+	Axes     []Axis    `json:"axes"`
+	Common   []string  `json:"common_flags"` // run flags given to every point
+	Points   []Point   `json:"points"`
+	Settings *Settings `json:"scheduler,omitempty"`  // as last run: a bare "grayscott sweep DIR" runs it so again
+	Jobs     []string  `json:"slurm_jobs,omitempty"` // the batch jobs submitted, in order
 }
 
 // ManifestName is the manifest's file name in a sweep's folder.
@@ -78,11 +55,11 @@ var notInSweeps = map[string]string{
 // pathFlags take a file name, which may hold commas: never a list.
 var pathFlags = map[string]bool{"tuning": true}
 
-// Parse splits a run's flags into the swept axes (model flags given a comma
-// list, or a range start:stop:count) and the flags common to every point.
-// It checks the lists' syntax, not the values: Args gives each point's
-// flags, which the caller validates with the run's own parser.
-func Parse(args []string) (axes []Axis, common []string, err error) {
+// parseArgs splits a run's flags into the swept axes (model flags given a
+// comma list, or a range start:stop:count) and the flags common to every
+// point. It checks the lists' syntax, not the values: Prepare validates the
+// common flags and each point's with the run's own parser.
+func parseArgs(args []string) (axes []Axis, common []string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") || a == "-" {
@@ -129,9 +106,6 @@ func Parse(args []string) (axes []Axis, common []string, err error) {
 			continue
 		}
 		axes = append(axes, Axis{Flag: field.Flag, Values: values})
-	}
-	if len(axes) == 0 {
-		return nil, nil, usagef("sweep: no model flag holds a list or a range (for example --feedrate 0.01:0.07:13 --killrate 0.045,0.05)")
 	}
 	return axes, common, nil
 }
@@ -216,9 +190,9 @@ func dedupe(f sim.Field, spec string, values []string) ([]string, error) {
 	return values, nil
 }
 
-// Points is the Cartesian product of the axes, the first axis outermost,
+// points is the Cartesian product of the axes, the first axis outermost,
 // with each point's file name.
-func Points(axes []Axis) []Point {
+func points(axes []Axis) []Point {
 	n := 1
 	for _, a := range axes {
 		n *= len(a.Values)
@@ -252,9 +226,10 @@ func fileName(i int, axes []Axis, values []string) string {
 	return b.String() + ".h5"
 }
 
-// New returns the manifest of a sweep over axes with the common flags.
-func New(axes []Axis, common []string) *Manifest {
-	return &Manifest{Version: 1, Axes: axes, Common: common, Points: Points(axes)}
+// newManifest returns the manifest of a sweep over axes with the common
+// flags.
+func newManifest(axes []Axis, common []string) *Manifest {
+	return &Manifest{Version: 1, Axes: axes, Common: common, Points: points(axes)}
 }
 
 // Args returns the run flags of point i: the common flags, then one flag
@@ -273,6 +248,24 @@ func (m *Manifest) SameSweep(o *Manifest) bool {
 	a, _ := json.Marshal(Manifest{Axes: m.Axes, Common: m.Common})
 	b, _ := json.Marshal(Manifest{Axes: o.Axes, Common: o.Common})
 	return string(a) == string(b)
+}
+
+// Describe names point i by its values: "feedrate 0.03, killrate 0.06".
+func (m *Manifest) Describe(i int) string {
+	var parts []string
+	for j, a := range m.Axes {
+		parts = append(parts, a.Flag+" "+m.Points[i].Values[j])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// DescribeAxes spells the axes as flags: "--feedrate 0.03,0.04 --killrate 0.06".
+func (m *Manifest) DescribeAxes() string {
+	var parts []string
+	for _, a := range m.Axes {
+		parts = append(parts, "--"+a.Flag+" "+strings.Join(a.Values, ","))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Load reads dir's manifest; os.ErrNotExist when there is none.
@@ -299,12 +292,12 @@ func (m *Manifest) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	return WriteAtomic(filepath.Join(dir, ManifestName), append(b, '\n'))
+	return writeAtomic(filepath.Join(dir, ManifestName), append(b, '\n'))
 }
 
-// WriteAtomic writes data to path through a temporary file in the same
+// writeAtomic writes data to path through a temporary file in the same
 // folder, synced, then renamed over path.
-func WriteAtomic(path string, data []byte) error {
+func writeAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -327,50 +320,4 @@ func WriteAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
-}
-
-// Marker is what a point's task records in state/: while it runs
-// (pNNN.running) and when it failed (pNNN.failed).
-type Marker struct {
-	Host   string `json:"host"`
-	PID    int    `json:"pid"`                 // the run's process (the task's own until the run starts)
-	Job    string `json:"slurm_job,omitempty"` // SLURM_JOB_ID_SLURM_ARRAY_TASK_ID
-	Reason string `json:"reason,omitempty"`
-}
-
-// MarkerPath returns the path of point i's marker of the kind ("running"
-// or "failed").
-func MarkerPath(dir string, i int, kind string) string {
-	return filepath.Join(dir, "state", fmt.Sprintf("p%03d.%s", i, kind))
-}
-
-// WriteMarker records a marker atomically.
-func WriteMarker(dir string, i int, kind string, mk Marker) error {
-	if err := os.MkdirAll(filepath.Join(dir, "state"), 0o755); err != nil {
-		return err
-	}
-	b, _ := json.Marshal(mk)
-	return WriteAtomic(MarkerPath(dir, i, kind), b)
-}
-
-// ReadMarker reads point i's marker of the kind; ok is false when there is
-// none.
-func ReadMarker(dir string, i int, kind string) (mk Marker, ok bool) {
-	b, err := os.ReadFile(MarkerPath(dir, i, kind))
-	if err != nil {
-		return Marker{}, false
-	}
-	if json.Unmarshal(b, &mk) != nil {
-		return Marker{Reason: "unreadable marker"}, true
-	}
-	return mk, true
-}
-
-// RemoveMarker deletes point i's marker of the kind, if any.
-func RemoveMarker(dir string, i int, kind string) error {
-	err := os.Remove(MarkerPath(dir, i, kind))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return err
 }

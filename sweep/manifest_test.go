@@ -10,7 +10,7 @@ import (
 // single values (spelled --flag value) and other flags stay common, in
 // the order given.
 func TestParse(t *testing.T) {
-	axes, common, err := Parse([]string{"--feedrate", "0.01:0.07:4", "-k", "0.05,0.06", "-n", "5", "--du=0.2",
+	axes, common, err := parseArgs([]string{"--feedrate", "0.01:0.07:4", "-k", "0.05,0.06", "-n", "5", "--du=0.2",
 		"--boundary", "zero,periodic", "--engine", "cpu", "--nbrow", "10:40:4"})
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func TestParse(t *testing.T) {
 // TestPoints: the Cartesian product, first axis outermost, each point's
 // flags and file name.
 func TestPoints(t *testing.T) {
-	m := New([]Axis{{"feedrate", []string{"0.01", "0.02"}}, {"killrate", []string{"0.05", "0.06", "0.07"}}}, []string{"-n", "2"})
+	m := newManifest([]Axis{{"feedrate", []string{"0.01", "0.02"}}, {"killrate", []string{"0.05", "0.06", "0.07"}}}, []string{"-n", "2"})
 	if len(m.Points) != 6 {
 		t.Fatalf("%d points, want 6", len(m.Points))
 	}
@@ -50,10 +50,10 @@ func TestParseRejects(t *testing.T) {
 		{"--feedrate", "0.01:0.07"}, {"--feedrate", "0.01:0.07:0"}, {"--feedrate", "a:0.07:3"},
 		{"--feedrate", "0.01,,0.02"}, {"--feedrate", "0.01:0.02:1"}, {"--boundary", "0:1:2"},
 		{"--feedrate", "0.01,0.02", "--feedrate", "0.03"}, {"--threads", "1,2", "-f", "0.01,0.02"},
-		{"-o", "x.h5", "-f", "0.01,0.02"}, {"--nbimage", "1:2:3"}, {"-f", "0.01"}, {"stray"},
+		{"-o", "x.h5", "-f", "0.01,0.02"}, {"--nbimage", "1:2:3"}, {"stray"},
 	} {
-		if _, _, err := Parse(args); err == nil {
-			t.Errorf("Parse(%q) accepted", args)
+		if _, _, err := parseArgs(args); err == nil {
+			t.Errorf("parseArgs(%q) accepted", args)
 		}
 	}
 }
@@ -62,7 +62,7 @@ func TestParseRejects(t *testing.T) {
 // and Load reads back the same sweep.
 func TestManifestRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	m := New([]Axis{{"dv", []string{"0.1", "0.2"}}}, []string{"-e", "3"})
+	m := newManifest([]Axis{{"dv", []string{"0.1", "0.2"}}}, []string{"-e", "3"})
 	m.Jobs = []string{"42"}
 	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
@@ -71,11 +71,44 @@ func TestManifestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, m) || !got.SameSweep(New(m.Axes, m.Common)) {
+	if !reflect.DeepEqual(got, m) || !got.SameSweep(newManifest(m.Axes, m.Common)) {
 		t.Errorf("loaded %+v, saved %+v", got, m)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("folder holds %d entries after Save, want only %s", len(entries), ManifestName)
+	}
+}
+
+// TestSettings: the sweep's flags as Settings, those not given taken from
+// how the sweep last ran with the same scheduler; Slurm's options are
+// refused for a local sweep and dropped from one.
+func TestSettings(t *testing.T) {
+	last := &Manifest{Settings: &Settings{Scheduler: "slurm", Jobs: 4, CPUsPerTask: 2, Partition: "gpu", Time: "1:00:00"}}
+	for _, c := range []struct {
+		flags map[string]string
+		want  Settings
+	}{
+		{nil, Settings{Scheduler: "slurm", Jobs: 4, CPUsPerTask: 2, Partition: "gpu", Time: "1:00:00"}},
+		{map[string]string{"partition": "cpu", "jobs": "0"}, Settings{Scheduler: "slurm", CPUsPerTask: 2, Partition: "cpu", Time: "1:00:00"}},
+		{map[string]string{"scheduler": "local"}, Settings{Scheduler: "local"}},
+		{map[string]string{"scheduler": "local", "jobs": "3"}, Settings{Scheduler: "local", Jobs: 3}},
+	} {
+		s, err := ParseSettings(c.flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := last.Resolve(s); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v: %+v, want %+v", c.flags, got, c.want)
+		}
+	}
+	if got := (&Manifest{}).Resolve(Settings{}); !reflect.DeepEqual(got, Settings{Scheduler: "local"}) {
+		t.Errorf("a new sweep runs %+v, want local", got)
+	}
+	for _, bad := range []map[string]string{{"scheduler": "pbs"}, {"jobs": "-1"}, {"cpus-per-task": "0"},
+		{"scheduler": "local", "partition": "gpu"}, {"task": "1"}} {
+		if _, err := ParseSettings(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }
