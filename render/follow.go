@@ -44,7 +44,8 @@ type Followed struct {
 // image to out when there is a new one, and returns once the file's
 // status says that its run ended (h5.Status.Ended): at once for a file
 // that is not written any more. The PNG is written beside out and renamed
-// over it, so that a viewer never sees half a picture. Follow gives up on
+// over it, so that a viewer never sees half a picture. A file that does
+// not exist yet is waited for (a run will create it). Follow gives up on
 // a file that stays unreadable for f.Patience, at once on a failure to
 // write the PNG, and when ctx is done.
 func (f *Follower) Follow(ctx context.Context, in, out string) (Followed, error) {
@@ -53,17 +54,19 @@ func (f *Follower) Follow(ctx context.Context, in, out string) (Followed, error)
 	var failingSince time.Time
 	for {
 		st, err := f.poll(in, out, &fd.Shown)
-		if we := (writeError{}); errors.As(err, &we) {
+		_, statErr := os.Stat(in)
+		switch we := (writeError{}); {
+		case errors.As(err, &we):
 			return fd, we.error
-		}
-		if err != nil {
+		case errors.Is(statErr, os.ErrNotExist): // not created yet: no patience runs out
+		case err != nil:
 			if failingSince.IsZero() {
 				failingSince = time.Now()
 			}
 			if time.Since(failingSince) > patience {
 				return fd, fmt.Errorf("%w (for %v)", err, patience.Round(time.Millisecond))
 			}
-		} else {
+		default:
 			failingSince = time.Time{}
 			fd.Status = st
 			if st.Ended() != "" {

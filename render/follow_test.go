@@ -128,14 +128,41 @@ func TestFollowFailures(t *testing.T) {
 	}
 }
 
-// TestFollowUntilCancelled: a file whose run has not ended (or was
-// killed) is followed until the context is done.
-func TestFollowUntilCancelled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
+// TestFollowEndsOnAKilledRun: a file whose run neither completed nor
+// stopped, which no run holds any more, is a killed run's: Follow ends.
+func TestFollowEndsOnAKilledRun(t *testing.T) {
 	f := &Follower{Interval: time.Millisecond}
-	fd, drawn, err := follow(t, f, ctx, smallFile(t, 3, false, ""), filepath.Join(t.TempDir(), "last.png"))
-	if !errors.Is(err, context.DeadlineExceeded) || fd.Shown != 2 || !slices.Equal(drawn, []int{2}) || fd.Status.Ended() != "" || fd.Status.Images != 3 {
-		t.Errorf("%+v, drew %v, %v; want image 2 drawn once, the run not ended, and the context's error", fd, drawn, err)
+	testutil.WithDeadline(t, 20*time.Second, func() {
+		fd, drawn, err := follow(t, f, context.Background(), smallFile(t, 3, false, ""), filepath.Join(t.TempDir(), "last.png"))
+		if err != nil || fd.Shown != 2 || !slices.Equal(drawn, []int{2}) || !strings.HasPrefix(fd.Status.Ended(), "killed") {
+			t.Errorf("%+v, drew %v, %v; want image 2 drawn once and the run seen killed", fd, drawn, err)
+		}
+	})
+}
+
+// TestFollowWaitsForTheFile: a file not created yet is waited for, past
+// the patience, until the context is done; once it appears it is drawn.
+func TestFollowWaitsForTheFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "later.h5")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	f := &Follower{Interval: time.Millisecond, Patience: 10 * time.Millisecond}
+	fd, drawn, err := follow(t, f, ctx, in, filepath.Join(dir, "last.png"))
+	if !errors.Is(err, context.DeadlineExceeded) || fd.Shown != -1 || len(drawn) != 0 {
+		t.Errorf("no file yet: %+v, drew %v, %v; want the context's error and nothing drawn", fd, drawn, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fd, drawn, err = follow(t, f, context.Background(), in, filepath.Join(dir, "last.png"))
+	}()
+	time.Sleep(30 * time.Millisecond)
+	if err := os.Rename(smallFile(t, 2, true, ""), in); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WithDeadline(t, 20*time.Second, func() { <-done })
+	if err != nil || fd.Status.Ended() != "completed" || !slices.Equal(drawn, []int{1}) {
+		t.Errorf("once created: %+v, drew %v, %v", fd, drawn, err)
 	}
 }

@@ -168,3 +168,29 @@ func TestFollowEndsWithTheRun(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowFromBeforeTheRunToItsKill starts render --follow before the
+// run has created its file: it waits, draws the run's images, and ends
+// when the run is killed, saying so, instead of waiting forever.
+func TestFollowFromBeforeTheRunToItsKill(t *testing.T) {
+	dir := t.TempDir()
+	in, png := filepath.Join(dir, "run.h5"), filepath.Join(dir, "last.png")
+	follow := command("render", "--follow", in, "-o", png, "--interval", "20ms")
+	var ferr lockedBuffer
+	follow.Stderr = &ferr
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitUntil(t, "follow says it waits", func() bool { return strings.Contains(ferr.String(), "not there yet") })
+	run := command("run", "-q", "--engine", "cpu", "--threads", "1", "-r", "64", "-c", "64", "-n", "100000", "-e", "50",
+		"--publish-every", "10ms", "-o", in)
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitUntil(t, "follow draws an image", func() bool { _, err := os.Stat(png); return err == nil })
+	run.Process.Kill()
+	run.Wait()
+	if code := waitExit(t, follow, &ferr); code != exitOK || !strings.Contains(ferr.String(), "killed (its run ended without closing the file)") {
+		t.Errorf("follow after the run's kill: exit %d\n%s", code, ferr.String())
+	}
+}

@@ -28,7 +28,8 @@ Works on files from the course's tools too (/matrix only).
 
 With --follow, -o NAME.png is redrawn with the newest image while a run
 writes FILE (readers see its images within --publish-every), replaced
-atomically, until the run completes or stops.
+atomically, until the run completes, stops or is killed. FILE may not
+exist yet: follow waits for the run to create it.
 
 Flags:
 `
@@ -54,6 +55,9 @@ func renderCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "grayscott: "+hint)
 	}
 	if a.follow {
+		if _, err := os.Stat(a.in); err != nil {
+			fmt.Fprintf(stderr, "%s: not there yet; waiting for a run to create it\n", a.in)
+		}
 		a.Drawn = func(i int) { fmt.Fprintf(stderr, "%s: image %d\n", a.out, i) }
 		fd, err := a.Follow(context.Background(), a.in, a.out)
 		if err != nil {
@@ -137,7 +141,7 @@ func parseRender(args []string, stdout io.Writer) (*renderArgs, error) {
 		return nil, usagef("--fps %d: want 1..100", a.FPS)
 	case outErr != nil:
 		return nil, usagef("--output %s: %v", a.out, outErr)
-	case inErr != nil:
+	case inErr != nil && !a.follow: // --follow waits for the file to appear
 		return nil, usagef("render: %s: no such file", fs.Arg(0))
 	case !a.follow && fs.Changed("interval"):
 		return nil, usagef("--interval goes with --follow")

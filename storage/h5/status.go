@@ -28,6 +28,9 @@ type Status struct {
 	StoredBytes int64
 	// Checkpoint is the newest valid checkpoint, nil when there is none.
 	Checkpoint *CheckpointInfo
+	// Writing reports that a run holds the file now (its writer's lock);
+	// it is also true where file locks cannot tell.
+	Writing bool
 }
 
 // CheckpointInfo locates a checkpoint: the state after Step steps, which
@@ -49,11 +52,11 @@ func (s Status) Codec() string {
 }
 
 // Ended says how the run ended, for a reader following the file: "" while
-// it may still be writing (or was killed), else "completed", "stopped
-// (REASON)", or, for a file without run attributes, which does not change
-// under its reader, "ended (a file without run attributes)". A run's end
-// counts only once the images it counts are visible: a reader may see the
-// attributes of the end before the images.
+// it writes, else "completed", "stopped (REASON)", "killed (its run ended
+// without closing the file)", or, for a file without run attributes, which
+// does not change under its reader, "ended (a file without run
+// attributes)". A run's end counts only once the images it counts are
+// visible: a reader may see the attributes of the end before the images.
 func (s Status) Ended() string {
 	switch {
 	case !s.Run:
@@ -64,6 +67,8 @@ func (s Status) Ended() string {
 		return "completed"
 	case s.StopReason != "":
 		return "stopped (" + s.StopReason + ")"
+	case !s.Writing:
+		return "killed (its run ended without closing the file)"
 	}
 	return ""
 }
@@ -71,7 +76,10 @@ func (s Status) Ended() string {
 // Status reads the file's status. A file from the course's tools has no
 // run attributes: its Status says so (Run false) and is no error.
 func (r *Reader) Status() (Status, error) {
-	st := Status{Path: r.path, Images: r.images, Rows: r.rows, Cols: r.cols, StoredBytes: r.StoredBytes()}
+	st := Status{Path: r.path, Images: r.images, Rows: r.rows, Cols: r.cols, StoredBytes: r.StoredBytes(), Writing: true}
+	if busy, err := writerHolds(r.path); err == nil {
+		st.Writing = busy
+	}
 	if step, images, ok := r.Checkpoint(); ok {
 		st.Checkpoint = &CheckpointInfo{Step: step, Images: images}
 	}
