@@ -48,7 +48,7 @@ var commands = []subcommand{
 	{"sweep", "DIR [flags]", "one run per point of a parameter sweep, locally or on Slurm (grayscott sweep --help)", sweepCommand},
 	{"render", "FILE.h5 -o OUT", "images to PNG files, a GIF or an MP4 (grayscott render --help)", renderCommand},
 	{"info", "FILE.h5 [--json]", "parameters, shape, state and provenance of a file",
-		func(args []string, stdout, _ io.Writer) error { return infoCommand(args, stdout) }},
+		infoCommand},
 	{"xdmf", "FILE.h5", "write FILE.xmf so that ParaView opens the time series", xdmfCommand},
 	{"recover", "FILE.h5", "make a killed run's file open in every HDF5 reader (grayscott recover --help)", recoverCommand},
 	{"devices", "", "list the GPUs (EGL devices), the context made and the engine chosen",

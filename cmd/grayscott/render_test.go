@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -441,5 +442,55 @@ func TestReaderFailuresAreRuntimeErrors(t *testing.T) {
 		if code, stdout, stderr := runMain(args...); code != exitOK {
 			t.Errorf("%v while the run writes it: exit %d: %s%s", args, code, stdout, stderr)
 		}
+	}
+}
+
+// TestInfoLaysOutSeveralFiles: info takes several files, as h5ls does;
+// each is laid out in the same sections in the same order, its labels in
+// one column even where a value is missing; the checkpoint names the image
+// as render does (0-based); a file that cannot be read is an error after
+// the others are printed, and --json gives an array.
+func TestInfoLaysOutSeveralFiles(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run.h5")
+	if code, _, stderr := runMain("run", "-q", "--engine", "cpu", "-r", "16", "-c", "24", "-n", "4", "-e", "3", "-o", run); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	damaged := filepath.Join(dir, "damaged.h5")
+	os.WriteFile(damaged, []byte("not HDF5"), 0o644)
+	code, stdout, stderr := runMain("info", run, h5test.ReferenceFile(t, 2), damaged)
+	if code != exitFailure || !strings.Contains(stderr, "damaged.h5") || strings.Count(stdout, "\n  model\n") != 2 {
+		t.Fatalf("exit %d, stderr %q; want 1, the damaged file named, and two files described:\n%s", code, stderr, stdout)
+	}
+	_, _, rendered := runMain("render", run, "-o", filepath.Join(dir, "last.png"))
+	if !strings.Contains(stdout, "checkpoint         at image 3 (step 12)") || !strings.Contains(rendered, "wrote image 3 ") {
+		t.Errorf("info's checkpoint and render's last image disagree:\n%s\n%s", stdout, rendered)
+	}
+	for _, file := range strings.Split(strings.TrimSpace(stdout), "\n\n") {
+		var sections []string
+		column := -1
+		for _, line := range strings.Split(file, "\n")[1:] {
+			if !strings.HasPrefix(line, "    ") {
+				sections = append(sections, strings.TrimSpace(line))
+				continue
+			}
+			gap := regexp.MustCompile(`\S  +\S`).FindStringIndex(line) // the label's end, the value's start
+			if gap == nil {
+				t.Fatalf("no label and value in %q", line)
+			}
+			if at := gap[1] - 1; column >= 0 && at != column {
+				t.Errorf("the value of %q starts at column %d, others at %d", line, at, column)
+			} else {
+				column = at
+			}
+		}
+		if got := strings.Join(sections, " "); got != "model run storage provenance" && got != "model run storage" {
+			t.Errorf("sections %q, want model run storage [provenance]", got)
+		}
+	}
+	code, stdout, _ = runMain("info", "--json", run, run)
+	var ds []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &ds); code != exitOK || err != nil || len(ds) != 2 {
+		t.Errorf("--json of two files: exit %d, %v, %d descriptions", code, err, len(ds))
 	}
 }
