@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"grayscott/engine"
 	"grayscott/gpu/gpuconf"
 	"grayscott/gpu/window/preview"
 	"grayscott/internal/plural"
+	"grayscott/internal/progress"
 	"grayscott/internal/runflags"
 	"grayscott/pipeline"
 	"grayscott/sim"
@@ -195,12 +195,12 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	warnAboutSize(cfg, log)
 	ctx, stop := notifyStop(context.Background(), stderr)
 	defer stop()
-	var prog progress = noProgress{}
+	var prog progress.Reporter = progress.None{}
 	if !cfg.quiet {
-		prog = newProgress(stderr, log)
+		prog = progress.New(stderr, log)
 	}
 	sum, err := simulate(ctx, cfg, log, prog)
-	prog.finish()
+	prog.Finish()
 	out, p := cfg.pipe.Output, cfg.pipe.Params
 	if sum != nil {
 		// The sidecar describes whatever the file holds, stopped or not.
@@ -208,7 +208,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 			log.Warn("no XDMF sidecar", "err", xerr)
 		}
 		if !cfg.quiet {
-			printSummary(stderr, sum)
+			sum.WriteText(stderr)
 		}
 		if cfg.jsonPath != "" {
 			if jerr := writeJSON(cfg.jsonPath, sum); jerr != nil && err == nil {
@@ -255,7 +255,7 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 // order. When ctx is cancelled the pipeline stops starting images, stores
 // those already computed with a checkpoint and closes the file as
 // incomplete.
-func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress) (*runSummary, error) {
+func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress.Reporter) (*engine.Summary, error) {
 	eo := cfg.engine
 	eo.Log = log
 	var view *preview.Viewer
@@ -295,7 +295,7 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 		}
 	}
 	log.Debug("engine", "engine", info)
-	prog.start(pl, cfg.pipe.Params.StepsPerImage)
+	prog.Start(pl, cfg.pipe.Params.StepsPerImage)
 	var stop, viewErr error
 	if view != nil {
 		stop, viewErr = view.Run(ctx, pl, eng)
@@ -308,16 +308,12 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	} else if err == nil {
 		err = stop
 	}
-	rs := &runSummary{Summary: sum, Engine: info.Name, Renderer: info.GL.Renderer, Vendor: info.GL.Vendor, GLVersion: info.GL.Version}
-	if info.Name == engine.CPU {
-		rs.Threads, rs.CPUISA = info.Threads, info.ISA
-	}
-	return rs, err
+	return engine.NewSummary(sum, info), err
 }
 
 // pipelineConfig is the pipeline's configuration with what the run
 // records (the program, the engine's provenance) and reports.
-func pipelineConfig(cfg *runConfig, info engine.Info, log *slog.Logger, prog progress) pipeline.Config {
+func pipelineConfig(cfg *runConfig, info engine.Info, log *slog.Logger, prog progress.Reporter) pipeline.Config {
 	pc := cfg.pipe
 	engAttrs, drop := info.Attrs()
 	pc.Attrs = append([]storage.Attr{{Name: "program", Value: "grayscott"}, {Name: "program_version", Value: Version()}}, engAttrs...)
@@ -330,53 +326,14 @@ func pipelineConfig(cfg *runConfig, info engine.Info, log *slog.Logger, prog pro
 		pc.Attrs = append(pc.Attrs, storage.Attr{Name: "interactive_changes", Value: ""})
 	}
 	pc.DropAttrs = drop
-	pc.OnImage = prog.image
+	pc.OnImage = prog.Image
 	// A line per flush at -v: what a crash can no longer lose.
 	pc.OnFlush = func(images int) { log.Debug("flushed", "images", images) }
 	return pc
 }
 
-// runSummary is the pipeline's summary with the engine's provenance: what
-// --json writes (see the README for the fields).
-type runSummary struct {
-	*pipeline.Summary
-	Engine    string `json:"engine"` // gpu or cpu
-	Threads   int    `json:"threads,omitempty"`
-	CPUISA    string `json:"cpu_isa,omitempty"`
-	Renderer  string `json:"gl_renderer"`
-	Vendor    string `json:"gl_vendor"`
-	GLVersion string `json:"gl_version"`
-}
-
-// printSummary writes the end-of-run figures for a person.
-func printSummary(w io.Writer, s *runSummary) {
-	state := "complete"
-	if !s.Completed {
-		state = "incomplete"
-	}
-	mb := float64(s.BytesWritten) / 1e6
-	fmt.Fprintf(w, "%s: %s written (%d of %d in the file, %s), %.1f MB", s.Output, plural.N(s.Images, "image"),
-		s.FirstImage+s.Images, s.ImagesRequested, state, mb)
-	if s.StoredBytes != s.BytesWritten && s.StoredBytes > 0 {
-		fmt.Fprintf(w, " stored in %.1f MB (%.2f×)", float64(s.StoredBytes)/1e6, float64(s.BytesWritten)/float64(s.StoredBytes))
-	}
-	d := func(sec float64) time.Duration {
-		return time.Duration(sec * float64(time.Second)).Round(time.Millisecond)
-	}
-	fmt.Fprintf(w, "\n  wall %s, %.0f steps/s, %.3g cell-updates/s, %.1f MB/s to storage\n",
-		d(s.WallS), s.StepsPerS, s.CellUpdatesPerS, s.MBPerS)
-	fmt.Fprintf(w, "  engine blocked on storage %s, on readbacks %s; writer idle %s, writing %s; queue mean %.2f max %d; %s, %s\n",
-		d(s.StorageWaitS), d(s.ReadbackWaitS), d(s.WriterIdleS), d(s.WriteS), s.QueueMean, s.QueueMax,
-		plural.N(s.Flushes, "flush"), plural.N(s.Checkpoints, "checkpoint"))
-	if s.Engine == "cpu" {
-		fmt.Fprintf(w, "  engine cpu (%s, %s)\n", s.CPUISA, plural.N(s.Threads, "thread"))
-	} else {
-		fmt.Fprintf(w, "  engine gpu (%s)\n", s.Renderer)
-	}
-}
-
 // writeJSON writes the summary to path (see the README for the fields).
-func writeJSON(path string, s *runSummary) error {
+func writeJSON(path string, s *engine.Summary) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err

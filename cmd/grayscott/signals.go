@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"grayscott/internal/progress"
 )
 
 // stopSignalCause is the cancellation cause recorded for a stop signal.
@@ -48,7 +50,7 @@ func notifyStopDoing(parent context.Context, stderr io.Writer, doing string) (ct
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	lead := ""
-	if isTerminal(stderr) {
+	if progress.IsTerminal(stderr) {
 		lead = "\n" // below the progress bar
 	}
 	go func() {

@@ -1,4 +1,8 @@
-package main
+// Package progress reports a run while it goes: a progress bar on a
+// terminal, else a structured log line every few seconds. Its Reporter's
+// Image is called on the goroutine that drives the pipeline (the
+// pipeline's OnImage); Start and Finish on the same goroutine.
+package progress
 
 import (
 	"fmt"
@@ -13,34 +17,35 @@ import (
 	"grayscott/pipeline"
 )
 
-// progress reports a run while it goes. image is called on the goroutine
+// Reporter reports a run while it goes. Image is called on the goroutine
 // that drives the pipeline after each image is handed to storage, with the
 // count of images done (resumed ones included).
-type progress interface {
-	start(pl *pipeline.Pipeline, stepsPerImage int)
-	image(done int)
-	finish()
+type Reporter interface {
+	Start(pl *pipeline.Pipeline, stepsPerImage int)
+	Image(done int)
+	Finish()
 }
 
-type noProgress struct{}
+// None reports nothing (grayscott run -q).
+type None struct{}
 
-func (noProgress) start(*pipeline.Pipeline, int) {}
-func (noProgress) image(int)                     {}
-func (noProgress) finish()                       {}
+func (None) Start(*pipeline.Pipeline, int) {}
+func (None) Image(int)                     {}
+func (None) Finish()                       {}
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// newProgress returns a progress bar when stderr is a terminal, else a
-// structured log line every few seconds.
-func newProgress(stderr io.Writer, log *slog.Logger) progress {
-	if isTerminal(stderr) {
+// New returns a progress bar when stderr is a terminal, else a
+// structured log line every few seconds (Log).
+func New(stderr io.Writer, log *slog.Logger) Reporter {
+	if IsTerminal(stderr) {
 		return &barProgress{out: stderr}
 	}
-	return &logProgress{log: log, every: 5 * time.Second}
+	return &Log{Logger: log, Every: 5 * time.Second}
 }
 
 // rates holds what both reporters show.
@@ -74,7 +79,7 @@ type barProgress struct {
 	bar *progressbar.ProgressBar
 }
 
-func (p *barProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
+func (p *barProgress) Start(pl *pipeline.Pipeline, stepsPerImage int) {
 	p.begin(pl, stepsPerImage)
 	p.bar = progressbar.NewOptions(pl.Images(),
 		progressbar.OptionSetWriter(p.out),
@@ -88,26 +93,28 @@ func (p *barProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
 	_ = p.bar.Set(pl.FirstImage())
 }
 
-func (p *barProgress) image(done int) {
+func (p *barProgress) Image(done int) {
 	sps, _, q := p.now(done)
 	p.bar.Describe(fmt.Sprintf("images  %.0f steps/s  queue %s", sps, q))
 	_ = p.bar.Set(done)
 }
 
-func (p *barProgress) finish() {
+func (p *barProgress) Finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 	}
 }
 
-type logProgress struct {
+// Log writes a structured line of progress to Logger every Every (every
+// image when 0), but for the last image, where the run's summary follows.
+type Log struct {
 	rates
-	log   *slog.Logger
-	every time.Duration
-	last  time.Time
+	Logger *slog.Logger
+	Every  time.Duration
+	last   time.Time
 }
 
-func (p *logProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
+func (p *Log) Start(pl *pipeline.Pipeline, stepsPerImage int) {
 	p.begin(pl, stepsPerImage)
 	p.last = time.Now()
 }
@@ -115,14 +122,14 @@ func (p *logProgress) start(pl *pipeline.Pipeline, stepsPerImage int) {
 // image logs a line every few seconds; none for the last image, where the
 // summary follows with the run's own figures (its steps/s count the file's
 // closing too).
-func (p *logProgress) image(done int) {
-	if time.Since(p.last) < p.every || done == p.pl.Images() {
+func (p *Log) Image(done int) {
+	if time.Since(p.last) < p.Every || done == p.pl.Images() {
 		return
 	}
 	p.last = time.Now()
 	sps, eta, q := p.now(done)
-	p.log.Info("progress", "images", fmt.Sprintf("%d/%d", done, p.pl.Images()),
+	p.Logger.Info("progress", "images", fmt.Sprintf("%d/%d", done, p.pl.Images()),
 		"steps_per_s", fmt.Sprintf("%.0f", sps), "eta", eta, "queue", q)
 }
 
-func (p *logProgress) finish() {}
+func (p *Log) Finish() {}

@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -27,13 +27,13 @@ func TestProgressAgreesWithTheSummary(t *testing.T) {
 	}
 	defer eng.Release()
 	var out bytes.Buffer
-	prog := &logProgress{log: slog.New(slog.NewTextHandler(&out, nil))} // every image
-	cfg := pipeline.Config{Params: p, Output: filepath.Join(t.TempDir(), "p.h5"), BufferLen: 2, FlushEvery: 1, OnImage: prog.image}
+	prog := &Log{Logger: slog.New(slog.NewTextHandler(&out, nil))} // every image
+	cfg := pipeline.Config{Params: p, Output: filepath.Join(t.TempDir(), "p.h5"), BufferLen: 2, FlushEvery: 1, OnImage: prog.Image}
 	pl, err := pipeline.New(eng, cfg, pipeline.OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog.start(pl, p.StepsPerImage)
+	prog.Start(pl, p.StepsPerImage)
 	pl.Run(context.Background())
 	sum, err := pl.Close(nil)
 	if err != nil {
