@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"grayscott/internal/runflags"
+	"grayscott/storage/h5"
 	"grayscott/storage/h5/guard"
 )
 
@@ -158,4 +159,14 @@ func Version() string {
 		return "(devel)"
 	}
 	return v
+}
+
+// recoverHint is one line saying what to run for a file left marked by
+// a run killed together with its guardian (h5.Abandoned), or "" for any
+// other file (healthy, being written, unreadable).
+func recoverHint(path string) string {
+	if a, err := h5.Abandoned(path); err == nil && a {
+		return fmt.Sprintf("%s was left open by a killed run: h5py, h5dump and ParaView refuse it until: grayscott recover %s", path, path)
+	}
+	return ""
 }

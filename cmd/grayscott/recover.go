@@ -73,13 +73,3 @@ func resumeHint(path string) string {
 	}
 	return ""
 }
-
-// recoverHint is one line saying what to run for a file left marked by
-// a run killed together with its guardian (h5.Abandoned), or "" for any
-// other file (healthy, being written, unreadable).
-func recoverHint(path string) string {
-	if a, err := h5.Abandoned(path); err == nil && a {
-		return fmt.Sprintf("%s was left open by a killed run: h5py, h5dump and ParaView refuse it until: grayscott recover %s", path, path)
-	}
-	return ""
-}
