@@ -325,7 +325,7 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 		if err != nil {
 			return err
 		}
-		d := newFigure("disk-write", g, "raw file write", "MB/s", disk, "wall")
+		d := newFigure("disk-write", g, "the same images and checkpoints by plain writes (image bytes)", "MB/s", disk, "wall")
 		d.FlushEvery = flush
 		b.add(d)
 		for ci, level := range o.Compression {
@@ -605,7 +605,7 @@ func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]fl
 	for range b.o.Repeats {
 		path := filepath.Join(b.o.Dir, fmt.Sprintf("grayscott-bench-storage-%d.h5", os.Getpid()))
 		sum, err := pipeline.Run(context.Background(), &replay{field: field, slots: 2}, pipeline.Config{Params: p,
-			Output: path, Force: true, CompressionLevel: level, BufferLen: 4, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
+			Output: path, Force: true, CompressionLevel: level, BufferLen: storageBufferLen, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
 		os.Remove(path)
 		if err != nil {
 			return nil, 0, err
@@ -650,12 +650,24 @@ func (r *replay) CompleteReadback(v, u []float32) (int64, error) {
 
 func (r *replay) SetState(_ *sim.State, step int64) error { r.step = step; return nil }
 
-// diskWrite writes o.Images frames of cells float32 to a plain file, with
-// an fsync after each (flush 1) or only at the end (flush 0), per repeat.
+// storageBufferLen is the queue of the storage stage's pipeline: its
+// pool holds storageBufferLen+1 raw frames (storage.WriterOptions).
+const storageBufferLen = 4
+
+// diskWrite writes what the storage stage writes to a plain file, per
+// repeat, and returns MB/s of image bytes: o.Images frames of cells
+// float32, plus a checkpoint's U (as many bytes again) with every flush
+// (flush > 0: after each flush-th image; fsync then) and at the last
+// image, then an fsync. The frames come in turn from as many buffers as
+// the stage's pool holds, so that both read memory the cache does not
+// hold, as a run's frames are.
 func (b *bencher) diskWrite(cells, flush int) ([]float64, error) {
-	buf := make([]byte, 4*cells)
-	for i := range buf {
-		buf[i] = byte(i * 7)
+	bufs := make([][]byte, storageBufferLen+1)
+	for k := range bufs {
+		bufs[k] = make([]byte, 4*cells)
+		for i := range bufs[k] {
+			bufs[k][i] = byte(i*7 + k)
+		}
 	}
 	var mbs []float64
 	for range b.o.Repeats {
@@ -666,17 +678,20 @@ func (b *bencher) diskWrite(cells, flush int) ([]float64, error) {
 		}
 		start := time.Now()
 		for i := range b.o.Images {
-			if _, err := f.Write(buf); err != nil {
+			_, err = f.Write(bufs[i%len(bufs)])
+			if last, due := i == b.o.Images-1, flush > 0 && (i+1)%flush == 0; err == nil && (due || last) {
+				if _, err = f.Write(bufs[(i+1)%len(bufs)]); err == nil && due {
+					err = f.Sync()
+				}
+			}
+			if err != nil {
 				f.Close()
 				os.Remove(path)
 				return nil, fmt.Errorf("bench: %w", err)
 			}
-			if flush > 0 && (i+1)%flush == 0 {
-				f.Sync()
-			}
 		}
 		f.Sync()
-		mbs = append(mbs, float64(len(buf)*b.o.Images)/1e6/time.Since(start).Seconds())
+		mbs = append(mbs, float64(4*cells*b.o.Images)/1e6/time.Since(start).Seconds())
 		f.Close()
 		os.Remove(path)
 	}

@@ -55,7 +55,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	// the reference being the wrong one for that case.
 	_, err := fmt.Fprintln(w, "\nA percentage is the figure over the reference named beside it; above 100 % the reference does not bound"+
 		"\nthat case: a grid in the last-level cache is not held to memory bandwidth, compressed storage writes fewer"+
-		"\nbytes than the raw disk write, and end to end may beat its slowest stage measured alone by noise."+
+		"\nbytes than the raw disk write, and end to end, compared with the slower of its stages measured alone,"+
+		"\nmay beat it by noise."+
 		"\nTimes are wall-clock, except GPU compute marked (gpu timer), timed by GL timer queries.")
 	return err
 }
@@ -121,7 +122,7 @@ func (rep *Report) limitOf(i int) string {
 	}
 	switch {
 	case f.BoundBy != "":
-		return fmt.Sprintf("%.0f%% of %s, the slower stage", 100*f.OfLimit, f.BoundBy)
+		return fmt.Sprintf("%.0f%% of %s", 100*f.OfLimit, strings.Replace(f.BoundBy, " (compute + readback)", " compute+readback", 1))
 	case f.OfLimit > 0:
 		return fmt.Sprintf("%.0f%% of %s", 100*f.OfLimit, strings.Replace(f.LimitName, " at 16 B per cell per step", " (16 B/cell/step)", 1))
 	}

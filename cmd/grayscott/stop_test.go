@@ -291,8 +291,11 @@ func TestSignalStopsCleanlyAndResumes(t *testing.T) {
 func TestKillLosesAtMostWhatFollowsTheLastFlush(t *testing.T) {
 	ref := reference(t)
 	rng := seededRand(t)
+	// Raw images go to the file as they come and become visible at the
+	// next publish or flush: the last shape publishes many times between
+	// flushes, so that kills fall between publishes too.
 	shapes := [][]string{{"--flush-every", "5"}, {"--flush-every", "4", "--compression-level", "1", "--storage-buffer-len", "2"},
-		{"--flush-every", "3", "--storage-buffer-len", "0"}}
+		{"--flush-every", "3", "--storage-buffer-len", "0"}, {"--flush-every", "7", "--publish-every", "5ms"}}
 	valid := 0
 	for trial := 0; valid < len(shapes); trial++ {
 		if trial == 3*len(shapes) {

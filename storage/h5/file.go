@@ -28,6 +28,7 @@ import (
 	"slices"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"grayscott/sim"
 	"grayscott/storage"
@@ -273,7 +274,15 @@ func (f *File) WriteFrame(frame []float32) error {
 	if err := f.checkSpace(4 * len(frame)); err != nil {
 		return f.failed(err)
 	}
-	if err := appendFrame(f.dset, f.mem, f.frames, f.rows, f.cols, frame, f.swmr); err != nil {
+	var err error
+	if f.level == 0 {
+		// Raw images go to the file as they are, with no copy through
+		// HDF5's chunk cache and filter pipeline: the frame is the chunk.
+		err = appendChunk(f.dset, f.frames, f.rows, f.cols, unsafe.Slice((*byte)(unsafe.Pointer(&frame[0])), 4*len(frame)))
+	} else {
+		err = appendFrame(f.dset, f.mem, f.frames, f.rows, f.cols, frame, f.swmr)
+	}
+	if err != nil {
 		return f.failed(err)
 	}
 	f.frames++
@@ -302,7 +311,7 @@ func (f *File) WriteChunk(chunk []byte) error {
 	if err := f.checkSpace(len(chunk)); err != nil {
 		return f.failed(err)
 	}
-	if err := appendChunk(f.dset, f.frames, f.rows, f.cols, chunk, f.swmr); err != nil {
+	if err := appendChunk(f.dset, f.frames, f.rows, f.cols, chunk); err != nil {
 		return f.failed(err)
 	}
 	f.frames++

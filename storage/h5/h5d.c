@@ -7,10 +7,16 @@ herr_t gs_set_extent(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols) {
 }
 
 // gs_append extends dset to n+1 images and writes image n, from a frame
-// through the filter pipeline (chunk == NULL) or as an already filtered
-// chunk of size bytes, then with flush flushes the dataset. On failure the
-// error is copied into errbuf (GS_ERRBUF bytes) and the extent goes back
-// to n images.
+// through the filter pipeline (chunk == NULL) or as a chunk of size bytes
+// as it is stored (H5Dwrite_chunk: straight to the file, no copy). A
+// chunk's bytes reach the file here (a full disk shows at this image); the
+// extent and the chunk index that make it visible are metadata, written in
+// order at the next flush (SWMR orders them after the data), so a reader
+// or a killed run's file never shows an image whose bytes are not there.
+// Through the filter pipeline in SWMR mode, HDF5 holds the filtered chunk
+// back until a flush: with flush the dataset is flushed at once, so that a
+// full disk shows at this image there too. On failure the error is copied
+// into errbuf (GS_ERRBUF bytes) and the extent goes back to n images.
 herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t cols,
                  const float *frame, const void *chunk, size_t size, int flush, char *errbuf) {
 	hsize_t dims[3] = {n + 1, rows, cols};
@@ -25,14 +31,11 @@ herr_t gs_append(hid_t dset, hid_t memspace, hsize_t n, hsize_t rows, hsize_t co
 			if (err >= 0) err = H5Dwrite(dset, H5T_NATIVE_FLOAT, memspace, fs, H5P_DEFAULT, frame);
 			if (err < 0) gs_error_detail(errbuf); // before H5Sclose clears the stack
 			if (fs >= 0) H5Sclose(fs);
+			if (err >= 0 && flush) {
+				err = H5Dflush(dset);
+				if (err < 0) gs_error_detail(errbuf);
+			}
 		}
-	}
-	// In SWMR mode HDF5 holds written chunks back (to order them before
-	// the index that points to them) until a flush: flushing the dataset
-	// now writes the image, and a full disk shows here, at this image.
-	if (err >= 0 && flush) {
-		err = H5Dflush(dset);
-		if (err < 0) gs_error_detail(errbuf);
 	}
 	if (err < 0) {
 		if (errbuf[0] == 0) gs_error_detail(errbuf);

@@ -35,21 +35,26 @@ func datasetDims(dset int64) ([3]int, error) {
 func closeDataset(d int64) error { return herr(C.gs_close_dataset(C.hid_t(d)), "closing /%s", Dataset) }
 
 // appendFrame writes frame as image n of dset (extending it), through
-// HDF5's filter pipeline, and flushes the dataset when flush (SWMR mode);
-// on failure the extent stays at n images.
-func appendFrame(dset, memspace int64, n, rows, cols int, frame []float32, flush bool) error {
+// HDF5's filter pipeline, flushing the dataset after it in SWMR mode (see
+// gs_append); on failure the extent stays at n images.
+func appendFrame(dset, memspace int64, n, rows, cols int, frame []float32, swmr bool) error {
 	var buf errBuf
+	flush := C.int(0)
+	if swmr {
+		flush = 1
+	}
 	rc := C.gs_append(C.hid_t(dset), C.hid_t(memspace), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
-		(*C.float)(unsafe.Pointer(&frame[0])), nil, 0, cbool(flush), &buf[0])
+		(*C.float)(unsafe.Pointer(&frame[0])), nil, 0, flush, &buf[0])
 	return detailErr(rc, &buf, "writing image %d", n)
 }
 
-// appendChunk writes one already filtered chunk as image n of dset,
-// bypassing HDF5's filter pipeline, like appendFrame.
-func appendChunk(dset int64, n, rows, cols int, chunk []byte, flush bool) error {
+// appendChunk writes one chunk as it is stored (filtered already, or a
+// raw image's bytes) as image n of dset, bypassing HDF5's filter pipeline;
+// it reaches readers following the file at the next flush or publish.
+func appendChunk(dset int64, n, rows, cols int, chunk []byte) error {
 	var buf errBuf
 	rc := C.gs_append(C.hid_t(dset), -1, C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols),
-		nil, unsafe.Pointer(&chunk[0]), C.size_t(len(chunk)), cbool(flush), &buf[0])
+		nil, unsafe.Pointer(&chunk[0]), C.size_t(len(chunk)), 0, &buf[0])
 	return detailErr(rc, &buf, "writing image %d", n)
 }
 
@@ -121,10 +126,3 @@ func closeSpace(s int64) error { return herr(C.gs_close_space(C.hid_t(s)), "clos
 
 // refresh shows a SWMR reader what the writer published since.
 func refresh(dset int64) error { return herr(C.gs_refresh(C.hid_t(dset)), "refreshing /%s", Dataset) }
-
-func cbool(b bool) C.int {
-	if b {
-		return 1
-	}
-	return 0
-}
