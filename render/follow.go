@@ -118,7 +118,7 @@ func (f *Follower) show(r *h5.Reader, i int, out string) error {
 	if err != nil {
 		return err
 	}
-	img := f.newImage(rows, cols)
+	img := f.newImage(rows, cols, rng)
 	if err := f.draw(img, r, i, buf, rng); err != nil {
 		return err
 	}

@@ -119,7 +119,7 @@ type FrameWriter interface {
 // of a rows×cols field at rd's scale, through rd's colormap, of a file of
 // images images (which sets the digits of a folder's names).
 func (rd *Renderer) NewFrameWriter(out string, rows, cols, images int) (FrameWriter, error) {
-	w, h := cols*rd.scale(), rows*rd.scale()
+	w, h := rd.size(rows, cols)
 	switch FormatOf(out) {
 	case PNG:
 		return &pngWriter{path: out}, nil

@@ -32,6 +32,9 @@ type Renderer struct {
 	// FPS is the frames per second of a GIF (50 at most: browsers slow
 	// faster ones down) or an MP4; 0 means 25.
 	FPS int
+	// ColorBar adds a colour bar with the range's values below each
+	// picture (ColorBarHeight pixels).
+	ColorBar bool
 }
 
 func (rd *Renderer) colormap() *colormap.Map {
@@ -54,9 +57,24 @@ func (rd *Renderer) fps() int {
 	return rd.FPS
 }
 
-// newImage is a picture of a rows×cols field at rd's scale, in rd's colormap.
-func (rd *Renderer) newImage(rows, cols int) *image.Paletted {
-	return image.NewPaletted(image.Rect(0, 0, cols*rd.scale(), rows*rd.scale()), rd.colormap().Palette())
+// size is the pictures' size in pixels for rows×cols fields.
+func (rd *Renderer) size(rows, cols int) (w, h int) {
+	w, h = cols*rd.scale(), rows*rd.scale()
+	if rd.ColorBar {
+		h += ColorBarHeight
+	}
+	return w, h
+}
+
+// newImage is a picture of a rows×cols field at rd's scale, in rd's
+// colormap, with its colour bar of rng when rd has one.
+func (rd *Renderer) newImage(rows, cols int, rng Range) *image.Paletted {
+	w, h := rd.size(rows, cols)
+	img := image.NewPaletted(image.Rect(0, 0, w, h), rd.colormap().Palette())
+	if rd.ColorBar {
+		DrawColorBar(img, rng)
+	}
+	return img
 }
 
 // Render writes images frames of src to out, in the format its name asks
@@ -74,7 +92,7 @@ func (rd *Renderer) Render(src Images, frames []int, out string) (Range, error) 
 	if err != nil {
 		return rng, err
 	}
-	img := rd.newImage(rows, cols)
+	img := rd.newImage(rows, cols, rng)
 	for _, i := range frames {
 		if err := rd.draw(img, src, i, buf, rng); err != nil {
 			fw.Close()

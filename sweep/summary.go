@@ -109,6 +109,7 @@ type mosaicGeometry struct {
 	rows, cols    int // tiles
 	tileW, tileH  int // pixels
 	left, top     int // margins holding the labels
+	barTop        int // the colour bar's strip, below the tiles
 	width, height int
 }
 
@@ -117,6 +118,7 @@ const (
 	mosaicGap  = 6
 	glyphW     = 7 // basicfont.Face7x13
 	lineH      = 15
+	barH       = 10 // the colour bar's strip; its values' line below it
 )
 
 func newMosaicGeometry(m *Manifest, shapes []gridShape) mosaicGeometry {
@@ -135,7 +137,8 @@ func newMosaicGeometry(m *Manifest, shapes []gridShape) mosaicGeometry {
 	g.left = longest*glyphW + 2*mosaicGap
 	g.top = 2*lineH + mosaicGap
 	g.width = g.left + g.cols*(g.tileW+mosaicGap)
-	g.height = g.top + g.rows*(g.tileH+mosaicGap)
+	g.barTop = g.top + g.rows*(g.tileH+mosaicGap) + mosaicGap
+	g.height = g.barTop + barH + lineH + mosaicGap
 	return g
 }
 
@@ -225,5 +228,16 @@ func drawMosaic(m *Manifest, last [][]float32, shapes []gridShape) (*image.RGBA,
 		_, y := g.tileAt(r * g.cols)
 		text(mosaicGap, y+g.tileH/2+4, mosaicRowLabel(m, r))
 	}
+	// The colour bar under the tiles: the colormap from lo (left) to hi.
+	x0, x1 := g.left, g.width-mosaicGap
+	for x := x0; x < x1; x++ {
+		rgb := table[(x-x0)*255/max(1, x1-x0-1)]
+		for y := g.barTop; y < g.barTop+barH; y++ {
+			img.SetRGBA(x, y, color.RGBA{rgb[0], rgb[1], rgb[2], 255})
+		}
+	}
+	loText, hiText := fmt.Sprintf("V %.3g", lo), fmt.Sprintf("%.3g", hi)
+	text(x0, g.barTop+barH+lineH-3, loText)
+	text(x1-len(hiText)*glyphW, g.barTop+barH+lineH-3, hiText)
 	return img, nil
 }

@@ -80,5 +80,12 @@ func checkMosaic(t *testing.T, sw *Sweep, shapes []gridShape) mosaicGeometry {
 			}
 		}
 	}
+	// The colour bar runs through the colormap from the left, under the tiles.
+	for _, end := range []struct{ x, entry int }{{g.left, 0}, {g.width - mosaicGap - 1, 255}} {
+		cr, cg, cb, _ := img.At(end.x, g.barTop+barH/2).RGBA()
+		if want := cmap.Table()[end.entry]; [3]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8)} != want {
+			t.Errorf("colour bar at x=%d: %d,%d,%d, want entry %d %v", end.x, cr>>8, cg>>8, cb>>8, end.entry, want)
+		}
+	}
 	return g
 }

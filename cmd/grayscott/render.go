@@ -113,6 +113,7 @@ func parseRender(args []string, stdout io.Writer) (*renderArgs, error) {
 	fs.StringVar(&a.rng, "range", "auto", "value range mapped to the colormap: auto (min and max of the selected images) or LO,HI")
 	fs.StringVar(&a.frames, "frames", "", "images A:B:STEP (Python slice; negative from the end; default all, or the last for .png)")
 	fs.IntVar(&a.Scale, "scale", 1, "enlarge each cell to N×N pixels")
+	fs.BoolVar(&a.ColorBar, "colorbar", true, "add a colour bar with the range's values below each picture (--colorbar=false: the images alone)")
 	fs.IntVar(&a.FPS, "fps", 25, "frames per second of MP4 and GIF (GIF: 50 at most)")
 	fs.BoolVar(&a.follow, "follow", false, "keep redrawing -o NAME.png with the newest image while a run writes FILE; stop when it ends")
 	fs.DurationVar(&a.Interval, "interval", time.Second, "with --follow: how often to look for a new image")

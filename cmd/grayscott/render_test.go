@@ -47,12 +47,17 @@ func TestRenderFlagsReachTheRenderer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	rd := render.Renderer{Colormap: magma, Scale: 3, Range: render.Range{Lo: 0.1, Hi: 0.4}}
+	rd := render.Renderer{Colormap: magma, Scale: 3, Range: render.Range{Lo: 0.1, Hi: 0.4}, ColorBar: true}
 	if _, err := rd.Render(r, []int{1}, want); err != nil {
 		t.Fatal(err)
 	}
 	if ok, where := testutil.SamePixels(decodePNG(t, got), decodePNG(t, want), 0); !ok {
 		t.Errorf("render --colormap magma --scale 3 --frames 1 --range 0.1,0.4 differs from the Renderer's at %s", where)
+	}
+	bare := filepath.Join(dir, "bare.png")
+	if code, _, stderr := runMain("render", in, "-o", bare, "--colorbar=false", "-q"); code != exitOK ||
+		decodePNG(t, bare).Bounds().Dy() != decodePNG(t, got).Bounds().Dy()/3-render.ColorBarHeight/3 {
+		t.Errorf("--colorbar=false: exit %d, %q, %v; want the image alone", code, stderr, decodePNG(t, bare).Bounds())
 	}
 	anim := filepath.Join(dir, "a.gif")
 	if code, _, stderr := runMain("render", in, "-o", anim, "--fps", "10", "-q"); code != exitOK || stderr != "" {
