@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/pflag"
 
@@ -28,8 +27,8 @@ func infoCommand(args []string, stdout, _ io.Writer) error {
 		return usagef("info: want one FILE.h5 or more")
 	}
 	for _, path := range fs.Args() {
-		if _, err := os.Stat(path); err != nil {
-			return usagef("info: %s: no such file", path)
+		if err := checkInput("info", path); err != nil {
+			return err
 		}
 	}
 	var ds []*h5.Description

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -170,3 +171,23 @@ func recoverHint(path string) string {
 	}
 	return ""
 }
+
+// checkInput refuses, as bad input, a file that cmd cannot read for what
+// it is: missing, or not an HDF5 file at all (an XDMF sidecar given for its
+// .h5, say). An HDF5 file that cannot be read (damaged, held) is the
+// command's own failure, found when it opens it.
+func checkInput(cmd, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return usagef("%s: %s: no such file", cmd, path)
+	}
+	if _, err := h5.WriterMark(path); errors.Is(err, h5.ErrNotHDF5) {
+		hint := ""
+		if strings.EqualFold(filepath.Ext(path), ".xmf") {
+			hint = " (an XDMF sidecar: give the .h5 it describes)"
+		}
+		return usagef("%s: %s is not an HDF5 file%s", cmd, path, hint)
+	}
+	return nil
+}
+
+func fileExists(path string) bool { _, err := os.Stat(path); return err == nil }

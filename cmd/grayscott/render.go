@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"grayscott/colormap"
+	"grayscott/internal/runflags"
 	"grayscott/render"
 	"grayscott/storage/h5"
 )
@@ -123,11 +124,11 @@ func parseRender(args []string, stdout io.Writer) (*renderArgs, error) {
 			fmt.Fprint(stdout, renderUsage+fs.FlagUsages())
 			return nil, errHelp
 		}
-		return nil, usagef("render: %v", err)
+		return nil, runflags.Explain("render", fs, err)
 	}
 	cmap, cmapErr := colormap.Lookup(*cmapName)
 	format, outErr := render.CheckOutput(a.out)
-	_, inErr := os.Stat(fs.Arg(0))
+	inErr := checkInput("render", fs.Arg(0))
 	rng, rngErr := render.ParseRange(a.rng)
 	switch {
 	case fs.NArg() != 1:
@@ -142,8 +143,8 @@ func parseRender(args []string, stdout io.Writer) (*renderArgs, error) {
 		return nil, usagef("--fps %d: want 1..100", a.FPS)
 	case outErr != nil:
 		return nil, usagef("--output %s: %v", a.out, outErr)
-	case inErr != nil && !a.follow: // --follow waits for the file to appear
-		return nil, usagef("render: %s: no such file", fs.Arg(0))
+	case inErr != nil && (!a.follow || fileExists(fs.Arg(0))): // --follow waits for the file to appear
+		return nil, inErr
 	case !a.follow && fs.Changed("interval"):
 		return nil, usagef("--interval goes with --follow")
 	case !a.follow: // --range is checked once the frames are (renderCommand)

@@ -406,8 +406,19 @@ func TestXDMF(t *testing.T) {
 // is writing reads fine (SWMR).
 func TestReaderFailuresAreRuntimeErrors(t *testing.T) {
 	dir := t.TempDir()
+	notHDF5, xmf := filepath.Join(dir, "text.h5"), filepath.Join(dir, "run.xmf")
+	for _, p := range []string{notHDF5, xmf} {
+		if err := os.WriteFile(p, []byte("not HDF5 at all"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An HDF5 file cut short: its signature is there, the rest is not.
+	whole, err := os.ReadFile(h5test.ReferenceFile(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	damaged := filepath.Join(dir, "damaged.h5")
-	if err := os.WriteFile(damaged, []byte("not HDF5 at all"), 0o644); err != nil {
+	if err := os.WriteFile(damaged, whole[:600], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	empty := filepath.Join(dir, "empty.h5")
@@ -437,6 +448,13 @@ func TestReaderFailuresAreRuntimeErrors(t *testing.T) {
 		{[]string{"info", filepath.Join(dir, "missing.h5")}, exitUsage, "no such file"},
 		{[]string{"xdmf", filepath.Join(dir, "missing.h5")}, exitUsage, "no such file"},
 		{[]string{"info", damaged, "--frobnicate"}, exitUsage, "unknown flag"},
+		{[]string{"info", notHDF5}, exitUsage, "text.h5 is not an HDF5 file"},
+		{[]string{"render", xmf, "-o", out}, exitUsage, "run.xmf is not an HDF5 file (an XDMF sidecar: give the .h5 it describes)"},
+		{[]string{"xdmf", notHDF5}, exitUsage, "is not an HDF5 file"},
+		{[]string{"render", damaged, "-o", out, "--colrmap", "gray"}, exitUsage, "unknown flag: --colrmap (did you mean --colormap?)"},
+		{[]string{"info", damaged, "--jsn"}, exitUsage, "unknown flag: --jsn (did you mean --json?)"},
+		{[]string{"devices", "--egl-platfrom", "x"}, exitUsage, "did you mean --egl-platform?"},
+		{[]string{"bench", "--size", "32"}, exitUsage, "did you mean --sizes?"},
 	} {
 		code, _, stderr := runMain(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
@@ -461,8 +479,12 @@ func TestInfoLaysOutSeveralFiles(t *testing.T) {
 	if code, _, stderr := runMain("run", "-q", "--engine", "cpu", "-r", "16", "-c", "24", "-n", "4", "-e", "3", "-o", run); code != exitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
+	whole, err := os.ReadFile(run) // cut short below: an HDF5 file that cannot be read
+	if err != nil {
+		t.Fatal(err)
+	}
 	damaged := filepath.Join(dir, "damaged.h5")
-	os.WriteFile(damaged, []byte("not HDF5"), 0o644)
+	os.WriteFile(damaged, whole[:600], 0o644)
 	code, stdout, stderr := runMain("info", run, h5test.ReferenceFile(t, 2), damaged)
 	if code != exitFailure || !strings.Contains(stderr, "damaged.h5") || strings.Count(stdout, "\n  model\n") != 2 {
 		t.Fatalf("exit %d, stderr %q; want 1, the damaged file named, and two files described:\n%s", code, stderr, stdout)

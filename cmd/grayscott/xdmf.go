@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/pflag"
 
+	"grayscott/internal/runflags"
 	"grayscott/storage/h5"
 )
 
@@ -19,13 +19,13 @@ func xdmfCommand(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprint(stdout, "Usage: grayscott xdmf FILE.h5\n\nWrites FILE.xmf next to FILE.h5 so that ParaView opens the images as a time series.\n")
 			return errHelp
 		}
-		return usagef("xdmf: %v", err)
+		return runflags.Explain("xdmf", fs, err)
 	}
 	if fs.NArg() != 1 {
 		return usagef("xdmf: want one FILE.h5 (got %d arguments)", fs.NArg())
 	}
-	if _, err := os.Stat(fs.Arg(0)); err != nil {
-		return usagef("xdmf: %s: no such file", fs.Arg(0))
+	if err := checkInput("xdmf", fs.Arg(0)); err != nil {
+		return err
 	}
 	out, err := h5.WriteXDMF(fs.Arg(0))
 	if err != nil {
