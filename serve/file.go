@@ -112,7 +112,8 @@ func (f *File) readFile() error {
 	return nil
 }
 
-// fileState says what h5.Status says of a file's run (Status.Ended).
+// fileState says what h5.Status says of a file's run (Status.Ended): a
+// run killed without closing its file failed.
 func fileState(hs h5.Status) (state, reason string) {
 	ended := hs.Ended()
 	switch {
@@ -122,8 +123,10 @@ func fileState(hs h5.Status) (state, reason string) {
 		return StateEnded, "a file without run attributes"
 	case hs.Completed:
 		return StateCompleted, ""
+	case hs.StopReason != "":
+		return StateStopped, hs.StopReason
 	}
-	return StateStopped, hs.StopReason
+	return StateFailed, ended
 }
 
 func (f *File) status() Status { return f.st }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -123,24 +122,11 @@ func TestOnlyFixedPathsAreServed(t *testing.T) {
 // sweep").
 func readmeFields(t *testing.T) map[string][]string {
 	t.Helper()
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := regexp.MustCompile("(?s)### `/status` fields\n(.*?)\n## ").FindSubmatch(readme)
-	if section == nil {
-		t.Fatal("README has no \"/status fields\" section")
-	}
+	section := testutil.READMESection(t, "../README.md", "### `/status` fields")
 	fields := map[string][]string{}
-	for _, bullet := range strings.Split(string(section[1]), "\n- ")[1:] {
+	for _, bullet := range strings.Split(section, "\n- ")[1:] {
 		kind := map[string]string{"Every page": "all", "A run": "run", "A file": "file", "A sweep": "sweep"}[strings.SplitN(bullet, ":", 2)[0]]
-		for _, quoted := range regexp.MustCompile("`([^`]*)`").FindAllStringSubmatch(bullet, -1) {
-			for _, f := range strings.Split(quoted[1], ",") {
-				if f = strings.TrimSpace(f); regexp.MustCompile(`^[a-z_]+$`).MatchString(f) {
-					fields[kind] = append(fields[kind], f)
-				}
-			}
-		}
+		fields[kind] = append(fields[kind], testutil.Names(bullet)...)
 	}
 	if len(fields["all"]) < 15 || len(fields["run"]) < 6 || len(fields["file"]) < 6 || len(fields["sweep"]) < 10 {
 		t.Fatalf("read too few fields from the README: %v", fields)
@@ -275,12 +261,14 @@ func fakeSweep(t *testing.T) string {
 	put(4, [][]float32{v}, false, "")
 	os.MkdirAll(filepath.Join(dir, "state"), 0o755)
 	os.WriteFile(filepath.Join(dir, "state", "p003.failed"), []byte(`{"host": "h", "pid": 1, "reason": "out of memory"}`), 0o644)
-	os.WriteFile(filepath.Join(dir, "state", "p004.running"), []byte(`{"host": "h", "pid": 1}`), 0o644)
+	host, _ := os.Hostname()
+	os.WriteFile(filepath.Join(dir, "state", "p004.running"), []byte(fmt.Sprintf(`{"host": %q, "pid": %d}`, host, os.Getpid())), 0o644)
 	return dir
 }
 
-// TestSweepPointStates reads each point's state as grayscott sweep
-// --status would, and places them on the mosaic's grid.
+// TestSweepPointStates shows each point's state as grayscott sweep
+// --status decides it (package sweep), and places them on the mosaic's
+// grid.
 func TestSweepPointStates(t *testing.T) {
 	s := start(t, mustSweep(t, fakeSweep(t)))
 	var st Status
@@ -290,10 +278,13 @@ func TestSweepPointStates(t *testing.T) {
 	}
 	var got []string
 	for _, p := range st.Points {
-		got = append(got, fmt.Sprintf("%d %s (%s) %d/%d at %d,%d", p.Index, p.State, p.Detail, p.Images, p.ImagesTotal, p.Row, p.Col))
+		got = append(got, fmt.Sprintf("%d %s %d/%d at %d,%d", p.Index, p.State, p.Images, p.ImagesTotal, p.Row, p.Col))
 	}
-	want := []string{"0 done () 2/2 at 0,0", "1 interrupted (interrupted: received SIGTERM) 1/2 at 0,1", "2 pending () 0/0 at 0,2",
-		"3 failed (out of memory) 0/0 at 1,0", "4 running () 1/2 at 1,1", "5 pending () 0/0 at 1,2"}
+	want := []string{"0 done 2/2 at 0,0", "1 interrupted 1/2 at 0,1", "2 pending 0/0 at 0,2",
+		"3 failed 0/0 at 1,0", "4 running 1/2 at 1,1", "5 pending 0/0 at 1,2"}
+	if len(st.Points) == 6 && st.Points[3].Detail != "out of memory" {
+		t.Errorf("the failed point's detail %q, want its marker's reason", st.Points[3].Detail)
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("points:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -47,11 +47,11 @@ func NewSweep(dir string) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sweep{d: d, last: make([]pointImage, len(d.points)), painted: -1}
+	s := &Sweep{d: d, last: make([]pointImage, d.points()), painted: -1}
 	for i := range s.last {
 		s.last[i].index = -1
 	}
-	s.st = Status{Kind: "sweep", Output: dir, State: StateRunning, ETAS: -1, ImageShown: -1}
+	s.st = Status{Kind: "sweep", Output: d.dir(), State: StateRunning, ETAS: -1, ImageShown: -1}
 	return s, nil
 }
 
@@ -62,18 +62,17 @@ func (s *Sweep) update(now time.Time, watched bool) {
 		return
 	}
 	s.read = true
-	st := Status{Kind: "sweep", Output: s.d.dir, ETAS: -1, Field: "V", Counts: counts{}}
+	st := Status{Kind: "sweep", Output: s.d.dir(), ETAS: -1, Field: "V", Counts: counts{}}
 	rows, cols, rowLabels, colLabels := s.d.layout()
 	m := &Mosaic{Rows: rows, Cols: cols, Gap: mosaicGap, RowLabels: rowLabels, ColLabels: colLabels}
-	for i := range s.d.points {
-		p := Point{Index: i, Label: s.d.label(i), File: s.d.path(i), Row: i / cols, Col: i % cols}
-		hs, total, err := s.readPoint(i)
-		p.State, p.Detail = s.d.pointState(i, hs, err)
-		p.Images, p.ImagesTotal = hs.Images, total
+	states, details := s.d.states()
+	for i := range states {
+		p := Point{Index: i, Label: s.d.label(i), File: s.d.path(i), Row: i / cols, Col: i % cols, State: states[i], Detail: details[i]}
+		p.Images, p.ImagesTotal = s.readPoint(i)
 		st.Points = append(st.Points, p)
 		st.Counts[p.State]++
 		st.ImagesDone += p.Images
-		st.ImagesTotal += max(p.Images, total)
+		st.ImagesTotal += max(p.Images, p.ImagesTotal)
 		if w, h := tileSize(s.last[i]); w > 0 {
 			m.TileW, m.TileH = max(m.TileW, w), max(m.TileH, h)
 		}
@@ -82,42 +81,38 @@ func (s *Sweep) update(now time.Time, watched bool) {
 	m.Lo, m.Hi = s.mosaicRange()
 	st.Mosaic = m
 	st.State = StateRunning
-	if st.Counts["done"] == len(s.d.points) {
+	if st.Counts["done"] == s.d.points() {
 		st.State = StateCompleted
 	}
 	s.st = st
 }
 
-// readPoint reads point i's file: its status, its images in all (0 when
-// unknown) and, when there is a new one, its newest image.
-func (s *Sweep) readPoint(i int) (h5.Status, int, error) {
+// readPoint reads point i's file, when there is one: its images so far
+// and in all (0 when unknown) and, when there is a new one, its newest
+// image.
+func (s *Sweep) readPoint(i int) (images, total int) {
 	path := s.d.path(i)
 	if _, err := os.Stat(path); err != nil {
-		return h5.Status{}, 0, err
+		return 0, 0
 	}
 	r, err := h5.Open(path)
 	if err != nil {
-		return h5.Status{}, 0, err
+		return 0, 0
 	}
 	defer r.Close()
-	hs, err := r.Status()
-	if err != nil {
-		return hs, 0, err
-	}
-	total := 0
+	images, rows, cols := r.Shape()
 	if p, err := r.Params(); err == nil {
 		total = p.Images
 	}
 	last := &s.last[i]
-	if hs.Images > 0 && hs.Images-1 != last.index {
-		v := make([]float32, hs.Rows*hs.Cols)
-		if err := r.ReadFrame(hs.Images-1, v); err != nil {
-			return hs, total, err
+	if images > 0 && images-1 != last.index {
+		v := make([]float32, rows*cols)
+		if err := r.ReadFrame(images-1, v); err == nil {
+			*last = pointImage{v: v, rows: rows, cols: cols, index: images - 1}
+			s.version++
 		}
-		*last = pointImage{v: v, rows: hs.Rows, cols: hs.Cols, index: hs.Images - 1}
-		s.version++
 	}
-	return hs, total, nil
+	return images, total
 }
 
 // tileSize is the size of a point's tile: its grid, every step-th cell,
