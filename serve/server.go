@@ -115,6 +115,9 @@ func (s *Server) Serve(l net.Listener) error {
 
 func (s *Server) start(l net.Listener) {
 	s.closing, s.loopDone, s.news, s.shown = make(chan struct{}), make(chan struct{}), make(chan struct{}), -1
+	if s.Colormap == nil {
+		s.Colormap, _ = colormap.Lookup(colormap.Default)
+	}
 	s.loopback = !Exposed(l)
 	s.url = "http://" + l.Addr().String() + "/"
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
@@ -153,17 +156,6 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) interval() time.Duration { return cmp.Or(s.Interval, time.Second) }
-
-func (s *Server) colormap() *colormap.Map {
-	if s.Colormap != nil {
-		return s.Colormap
-	}
-	m, err := colormap.Lookup(colormap.Default)
-	if err != nil {
-		panic(err) // the default is one of the tables
-	}
-	return m
-}
 
 // watched reports whether a page follows the events or a client asked
 // lately.
@@ -216,7 +208,7 @@ func (s *Server) paint() time.Duration {
 	s.mu.Lock()
 	shown := s.shown
 	s.mu.Unlock()
-	img, n, err := s.Source.picture(shown, s.colormap())
+	img, n, err := s.Source.picture(shown, s.Colormap)
 	if err != nil || img == nil {
 		return 0
 	}
@@ -237,7 +229,7 @@ func (s *Server) publish(final bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.ImageShown = s.shown
-	st.Colormap = s.colormap().Name()
+	st.Colormap = s.Colormap.Name()
 	st.Server = "serving"
 	if final {
 		st.Server = "stopped"

@@ -6,12 +6,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,12 +21,11 @@ import (
 // tenths of a second per image: long enough to watch, tiny to store.
 var slowRun = []string{"--engine", "cpu", "--threads", "1", "-r", "48", "-c", "64", "-e", "20000"}
 
-// served is a grayscott process that serves a page.
+// served is a grayscott process that serves a page (its stderr read as
+// it comes, as a watchedRun's).
 type served struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr *lockedBuffer
-	exited chan struct{}
+	*watchedRun
+	url string
 }
 
 var pageURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
@@ -38,7 +35,7 @@ var pageURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
 // runs.
 func startServed(t *testing.T, args ...string) *served {
 	t.Helper()
-	s := &served{cmd: command(args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &served{watchedRun: &watchedRun{cmd: command(args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}}
 	pr, pw := io.Pipe()
 	s.cmd.Stderr = pw
 	if err := s.cmd.Start(); err != nil {
@@ -76,16 +73,31 @@ func startServed(t *testing.T, args ...string) *served {
 	return s
 }
 
-// exitCode waits (with a deadline) for the process and returns its status.
-func (s *served) exitCode(t *testing.T) int {
+// startBackground starts grayscott with args; the channel gets what its
+// Wait returns. It is killed at the test's end if it still runs.
+func startBackground(t *testing.T, args ...string) <-chan error {
 	t.Helper()
-	select {
-	case <-s.exited:
-	case <-time.After(60 * time.Second):
-		s.cmd.Process.Kill()
-		t.Fatalf("the process did not end within 60 s; stderr:\n%s", s.stderr)
+	cmd := command(args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	return s.cmd.ProcessState.Sys().(syscall.WaitStatus).ExitStatus()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return exited
+}
+
+// interrupt sends the process SIGINT, waits until the page shows the end
+// and cond (a JavaScript condition) holds, and checks the exit status.
+func (s *served) interrupt(t *testing.T, tab *browser.Tab, cond string, want int) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	tab.WaitUntil("the page shows the end", "document.body.dataset.ended === 'true' && "+cond)
+	if code := s.exitCode(t); code != want {
+		t.Errorf("exit %d after SIGINT, want %d; stderr:\n%s", code, want, s.stderr)
+	}
 }
 
 // imagesDone reads the page's "N of M" images.
@@ -126,15 +138,8 @@ func TestServeRunInTheBrowser(t *testing.T) {
 	}
 	tab.WaitUntil("an image", `document.getElementById('image').dataset.index >= 0`)
 	pixels, data := tab.ImagePixels("image")
-	if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	tab.WaitUntil("the page shows the stop", `document.body.dataset.ended === 'true' &&
-		document.getElementById('state').textContent === 'stopped' &&
-		document.getElementById('reason').textContent.includes('SIGINT')`)
-	if code := run.exitCode(t); code != 130 {
-		t.Errorf("exit %d after SIGINT, want 130; stderr:\n%s", code, run.stderr)
-	}
+	run.interrupt(t, tab, `document.getElementById('state').textContent === 'stopped' &&
+		document.getElementById('reason').textContent.includes('SIGINT')`, 130)
 	tab.NoErrors()
 	sameAsRender(t, out, data["index"], pixels)
 }
@@ -145,13 +150,7 @@ func TestServeRunInTheBrowser(t *testing.T) {
 func TestServeFileWhileARunWritesIt(t *testing.T) {
 	tab := browser.Open(t)
 	out := filepath.Join(t.TempDir(), "run.h5")
-	run := command(append([]string{"run", "-q", "-o", out, "-n", "8"}, slowRun...)...)
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- run.Wait() }()
-	t.Cleanup(func() { run.Process.Kill() })
+	exited := startBackground(t, append([]string{"run", "-q", "-o", out, "-n", "8"}, slowRun...)...)
 	testutil.WaitUntil(t, "the run's file", func() bool { _, err := os.Stat(out); return err == nil })
 	srv := startServed(t, "serve", out, "--addr", "127.0.0.1:0", "--interval", "100ms")
 	tab.Navigate(srv.url)
@@ -166,11 +165,7 @@ func TestServeFileWhileARunWritesIt(t *testing.T) {
 		}
 	})
 	pixels, data := tab.ImagePixels("image")
-	srv.cmd.Process.Signal(os.Interrupt)
-	tab.WaitUntil("the page says the server stopped", `document.body.dataset.ended === 'true'`)
-	if code := srv.exitCode(t); code != 0 {
-		t.Errorf("serve: exit %d after SIGINT, want 0; stderr:\n%s", code, srv.stderr)
-	}
+	srv.interrupt(t, tab, "true", 0)
 	tab.NoErrors()
 	sameAsRender(t, out, data["index"], pixels)
 }
@@ -181,13 +176,7 @@ func TestServeFileWhileARunWritesIt(t *testing.T) {
 func TestServeSweepShowsStatesAsTheyChange(t *testing.T) {
 	tab := browser.Open(t)
 	dir := filepath.Join(t.TempDir(), "sweep")
-	sweep := command(append([]string{"sweep", dir, "--jobs", "1", "--feedrate", "0.03,0.04,0.05", "-n", "3"}, slowRun...)...)
-	if err := sweep.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- sweep.Wait() }()
-	t.Cleanup(func() { sweep.Process.Kill() })
+	exited := startBackground(t, append([]string{"sweep", dir, "--jobs", "1", "--feedrate", "0.03,0.04,0.05", "-n", "3"}, slowRun...)...)
 	testutil.WaitUntil(t, "the sweep's manifest", func() bool { _, err := os.Stat(filepath.Join(dir, "sweep.json")); return err == nil })
 	srv := startServed(t, "serve", dir, "--addr", "127.0.0.1:0", "--interval", "100ms")
 	tab.Navigate(srv.url)
@@ -222,10 +211,7 @@ func TestServeSweepShowsStatesAsTheyChange(t *testing.T) {
 			t.Errorf("the sweep: %v", err)
 		}
 	})
-	srv.cmd.Process.Signal(os.Interrupt)
-	if code := srv.exitCode(t); code != 0 {
-		t.Errorf("serve: exit %d after SIGINT, want 0; stderr:\n%s", code, srv.stderr)
-	}
+	srv.interrupt(t, tab, "true", 0)
 	tab.NoErrors()
 }
 
@@ -264,5 +250,21 @@ func TestServeBadAddress(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("--serve %s: the run wrote its file", c.addr)
 		}
+	}
+}
+
+// TestServeBeyondLoopbackWarns: an address that names a host beyond
+// loopback serves, with a one-line warning that anyone can watch.
+func TestServeBeyondLoopbackWarns(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run.h5")
+	code, _, stderr := runMain("run", "-o", out, "-n", "1", "-r", "16", "-c", "16", "-e", "2", "--engine", "cpu", "--serve", "0.0.0.0:0")
+	var warnings []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, "level=WARN") {
+			warnings = append(warnings, line)
+		}
+	}
+	if code != exitOK || len(warnings) != 1 || !strings.Contains(warnings[0], "anyone who can reach this port can watch") {
+		t.Errorf("exit %d, warnings %q; want exit 0 and one warning", code, warnings)
 	}
 }
