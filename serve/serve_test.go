@@ -318,3 +318,36 @@ func TestFilePictureIsRenders(t *testing.T) {
 		t.Errorf("/image.png differs from render's PNG of image 2 at %s", where)
 	}
 }
+
+// TestNobodyWatchingCopiesNothing serves a run that no page and no client
+// asks about: the writer copies no image for it (the snapshot stays
+// empty), and the end still closes the server.
+func TestNobodyWatchingCopiesNothing(t *testing.T) {
+	p := sim.Defaults()
+	p.Rows, p.Cols, p.Images, p.StepsPerImage = 16, 24, 20, 3
+	run := NewRun(p, filepath.Join(t.TempDir(), "run.h5"))
+	s := &Server{Source: run, Interval: 10 * time.Millisecond}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	eng, info, err := engine.Open(p, engine.Options{Kind: engine.CPU, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Release()
+	pl, err := pipeline.New(eng, pipeline.Config{Params: p, Output: run.output, BufferLen: 1, FlushEvery: 5}, pipeline.OpenHDF5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, _ := info.Attrs()
+	run.Watch(pl, attrs)
+	for !pl.Done() {
+		pl.Advance(context.Background(), p.StepsPerImage)
+		time.Sleep(2 * time.Millisecond) // the server's loop looks in between
+	}
+	run.End(pl.Close(nil))
+	testutil.WithDeadline(t, 20*time.Second, func() { s.Close() })
+	if i := pl.Snapshot().Index(); i != -1 {
+		t.Errorf("with nobody watching, the writer copied image %d", i)
+	}
+}
