@@ -43,6 +43,13 @@
 // compare against). Advance blocks in Writer.Frame while every frame is in
 // flight and in CompleteReadback while the oldest readback is not there.
 //
+// A viewer on another goroutine (a progress display, a web page) reads the
+// run through the accessors documented as callable from any goroutine:
+// Live (images stored, the time the engine waited for storage, the
+// writer's time writing and idle, the queue), QueueLen, Backlog,
+// WaitingForStorage, and Snapshot, a copy of a stored image that the
+// writer takes on its goroutine only when the viewer asked for one.
+//
 // # Errors and stops
 //
 // The writer's first error is sticky (like bufio.Writer): the next Frame

@@ -96,6 +96,7 @@ type Pipeline struct {
 	src    Source
 	cfg    Config
 	writer *storage.Writer[File]
+	snap   *storage.Snapshot
 
 	first     int   // images in the file when the run started
 	startStep int64 // step count of the state the run started from
@@ -136,8 +137,9 @@ func New(src Source, cfg Config, open Opener) (*Pipeline, error) {
 	if publish == 0 {
 		publish = DefaultPublishEvery
 	}
+	snap := storage.NewSnapshot()
 	opts := storage.WriterOptions{BufferLen: cfg.BufferLen, FlushEvery: cfg.FlushEvery, Workers: cfg.CompressWorkers,
-		Checkpoints: true, OnFlush: cfg.OnFlush, PublishEvery: max(publish, 0)}
+		Checkpoints: true, OnFlush: cfg.OnFlush, PublishEvery: max(publish, 0), Snapshot: snap}
 	pool := storage.NewPool(opts.PoolSize(), p.Cells())
 	var ck *h5.Checkpoint
 	w, err := storage.StartWriter(func() (f File, err error) {
@@ -147,7 +149,7 @@ func New(src Source, cfg Config, open Opener) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Pipeline{src: src, cfg: cfg, writer: w, feed: p.Feed, kill: p.Kill}
+	pl := &Pipeline{src: src, cfg: cfg, writer: w, snap: snap, feed: p.Feed, kill: p.Kill}
 	if ck != nil {
 		if err := src.SetState(ck.State, ck.Step); err != nil {
 			w.Close(false, err.Error())
@@ -457,6 +459,27 @@ func (pl *Pipeline) QueueLen() (int, int) { return pl.writer.QueueLen() }
 // over these), and the queue's capacity. It may be called from any
 // goroutine.
 func (pl *Pipeline) Backlog() (int, int) { return pl.writer.Backlog() }
+
+// Live is a run's progress and the figures of its data path so far, for
+// a viewer while it runs (Pipeline.Live).
+type Live struct {
+	storage.Live
+	// Images counts the images in the file: those of a resumed file, then
+	// each one stored (Live.Frames counts this run's).
+	Images int
+}
+
+// Live returns the run's progress and its data path's figures so far.
+// It may be called from any goroutine, during the run and after Close.
+func (pl *Pipeline) Live() Live {
+	l := pl.writer.Live()
+	return Live{Live: l, Images: pl.first + l.Frames}
+}
+
+// Snapshot returns the run's Snapshot: a copy of a stored image, taken on
+// the writer's goroutine only when a viewer asks for one, so that a viewer
+// never reads the file. Its methods may be called from any goroutine.
+func (pl *Pipeline) Snapshot() *storage.Snapshot { return pl.snap }
 
 // WaitingForStorage reports whether the run is blocked now because every
 // frame is in flight to storage (backpressure). It may be called from any

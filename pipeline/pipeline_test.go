@@ -429,18 +429,24 @@ func TestCloseWithAStopOfTheCaller(t *testing.T) {
 }
 
 // TestConcurrentObservers reads the run's progress from another goroutine
-// while it goes (as a progress display does), under the race detector.
+// while it goes (as a progress display and a web page do), under the race
+// detector. Each image the snapshot gives is the file's image of its index,
+// bit for bit, and the last one it holds is the run's last image.
 func TestConcurrentObservers(t *testing.T) {
 	p := testParams(16, 16, 40, 2, sim.Zero)
+	want := expected(p)
 	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: filepath.Join(t.TempDir(), "o.h5"), BufferLen: 2}, OpenHDF5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var seen []int
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		snap := pl.Snapshot()
+		var frame []float32
 		for {
 			select {
 			case <-stop:
@@ -448,14 +454,30 @@ func TestConcurrentObservers(t *testing.T) {
 			default:
 				pl.QueueLen()
 				pl.WaitingForStorage()
+				if l := pl.Live(); l.Images != l.Frames || l.Images > p.Images {
+					t.Errorf("Live: %d images in the file, %d stored by the run", l.Images, l.Frames)
+				}
+				snap.Request()
+				var i int
+				if frame, i = snap.Read(frame); i >= 0 && (len(seen) == 0 || seen[len(seen)-1] != i) {
+					seen = append(seen, i)
+					testutil.SameImages(t, fmt.Sprintf("snapshot of image %d", i), [][]float32{frame}, want[i:i+1])
+				}
 				runtime.Gosched()
 			}
 		}
 	}()
 	err = pl.Run(context.Background())
+	sum, cerr := pl.Close(nil)
 	close(stop)
 	wg.Wait()
-	if _, cerr := pl.Close(nil); err != nil || cerr != nil {
+	if err != nil || cerr != nil {
 		t.Fatal(err, cerr)
+	}
+	frame, last := pl.Snapshot().Read(nil)
+	if last != p.Images-1 || pl.Live().Images != p.Images || pl.Live().WriteTime.Seconds() != sum.WriteS {
+		t.Errorf("the snapshot showed images %v and holds image %d at the end; Live %+v, summary %+v", seen, last, pl.Live(), sum)
+	} else {
+		testutil.SameImages(t, "the last snapshot", [][]float32{frame}, want[last:])
 	}
 }

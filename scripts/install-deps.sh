@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages grayscott needs, only when some are
 # missing (apt-get is not run otherwise). Idempotent.
 #   scripts/install-deps.sh               what building and running need
-#   scripts/install-deps.sh --test        and what the tests use (h5py, the bitshuffle plugin, ffmpeg, Slurm)
+#   scripts/install-deps.sh --test        and what the tests use (h5py, the bitshuffle plugin, ffmpeg, Slurm, Chromium)
 #   scripts/install-deps.sh --paraview    and ParaView's pvpython, for make test-paraview (large)
 #   scripts/install-deps.sh --check [--test] [--paraview]  list what is missing, exit 1 if anything
 set -euo pipefail
@@ -25,6 +25,7 @@ for arg in "$@"; do
       ffmpeg                # render's MP4 output
       xvfb xauth            # a virtual X display for the window tests
       slurm-wlm slurm-client munge  # a one-node Slurm cluster for the sweep tests (scripts/slurm-dev.sh)
+      chromium              # the web page's tests (grayscott serve, run --serve), driven by chromedp
     ) ;;
     --paraview) packages+=(
       paraview python3-paraview  # pvpython (python3-paraview holds it on Debian 12)

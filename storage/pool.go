@@ -22,6 +22,7 @@ type Pool struct {
 	size    int
 	waited  atomic.Int64 // nanoseconds spent blocked in Get
 	waiting atomic.Int32 // callers blocked in Get now
+	since   atomic.Int64 // when the first of them began to wait (UnixNano), 0 when none waits
 	out     atomic.Int64 // frames currently handed out
 	maxOut  atomic.Int64
 }
@@ -64,13 +65,17 @@ func (p *Pool) get(abort1, abort2 <-chan struct{}) ([]float32, error) {
 	case f = <-p.free:
 	default:
 		start := time.Now()
-		p.waiting.Add(1)
+		if p.waiting.Add(1) == 1 {
+			p.since.Store(start.UnixNano())
+		}
 		select {
 		case f = <-p.free:
 		case <-abort1:
 		case <-abort2:
 		}
-		p.waiting.Add(-1)
+		if p.waiting.Add(-1) == 0 {
+			p.since.Store(0) // first: Waited may then miss this wait for a moment, never count it twice
+		}
 		p.waited.Add(int64(time.Since(start)))
 		if f == nil {
 			return nil, errAborted
@@ -106,8 +111,16 @@ func (p *Pool) Size() int { return p.size }
 // Cells returns the length of each frame.
 func (p *Pool) Cells() int { return p.cells }
 
-// Waited returns the total time callers spent blocked in Get.
-func (p *Pool) Waited() time.Duration { return time.Duration(p.waited.Load()) }
+// Waited returns the total time callers spent blocked in Get, the wait in
+// progress included (exactly so with one caller at a time, as a Writer's
+// producer). It may be called from any goroutine.
+func (p *Pool) Waited() time.Duration {
+	d := time.Duration(p.waited.Load())
+	if since := p.since.Load(); since != 0 {
+		d += max(0, time.Duration(time.Now().UnixNano()-since))
+	}
+	return d
+}
 
 // Waiting returns how many callers are blocked in Get now: a producer
 // held back by storage. It may be called from any goroutine.

@@ -46,6 +46,9 @@ type WriterOptions struct {
 	// Checkpoints makes a second pool of PoolSize() frames for U, handed
 	// out by StateFrame, so that images can carry checkpoints (SendState).
 	Checkpoints bool
+	// Snapshot, when set, receives a copy of a stored image when a viewer
+	// asked for one (see Snapshot): one atomic load per image otherwise.
+	Snapshot *Snapshot
 }
 
 // PoolSize returns how many frames a pipeline with these options uses:
@@ -72,6 +75,18 @@ type Stats struct {
 	WriteTime   time.Duration // time spent in the sink's writes and flushes
 	QueueMax    int           // most frames already waiting in the queue when one was sent
 	QueueMean   float64       // mean frames already waiting in the queue when one was sent
+}
+
+// Live is what a Writer has done so far, for a viewer while it runs
+// (Writer.Live). The durations include the wait in progress.
+type Live struct {
+	Frames     int           // images stored
+	PoolWait   time.Duration // the producer blocked waiting for a free frame
+	Blocked    bool          // the producer is blocked now (backpressure)
+	WriterIdle time.Duration // the writer goroutine waiting for frames
+	WriteTime  time.Duration // in the sink's writes and flushes
+	Queued     int           // images waiting in the queue now
+	QueueCap   int           // the queue's capacity
 }
 
 // DefaultPublishEvery is how often readers following a run see its new
@@ -120,10 +135,16 @@ type Writer[S Sink] struct {
 	firstImage int
 	published  time.Time // the last flush or publish
 
-	stats    Stats
+	stats    Stats // the counts below excepted
 	queueSum int
 	sends    int
 	backlog  atomic.Int32 // images waiting when the last image was sent
+
+	// Written by the goroutine that owns the sink, read by Live from any.
+	frames    atomic.Int64 // images stored (Stats.Frames)
+	writeNs   atomic.Int64 // Stats.WriteTime
+	idleNs    atomic.Int64 // Stats.WriterIdle, waits ended
+	idleSince atomic.Int64 // when the wait in progress began (UnixNano), 0 when busy
 }
 
 // StartWriter opens the sink with open (on the writer goroutine when
@@ -318,6 +339,35 @@ func (w *Writer[S]) QueueLen() (int, int) { return len(w.queue), cap(w.queue) }
 // the queue's capacity. It may be called from any goroutine.
 func (w *Writer[S]) Backlog() (int, int) { return int(w.backlog.Load()), cap(w.queue) }
 
+// Live returns what the writer has done so far: the images stored, the
+// time the producer waited for storage and the writer waited for images
+// (each with the wait in progress), the time in the sink, the queue now.
+// It may be called from any goroutine, during the run and after Close.
+func (w *Writer[S]) Live() Live {
+	idle := time.Duration(w.idleNs.Load())
+	if since := w.idleSince.Load(); since != 0 {
+		idle += max(0, time.Duration(time.Now().UnixNano()-since))
+	}
+	return Live{Frames: int(w.frames.Load()), PoolWait: w.pool.Waited(), Blocked: w.Blocked(),
+		WriterIdle: idle, WriteTime: time.Duration(w.writeNs.Load()), Queued: len(w.queue), QueueCap: cap(w.queue)}
+}
+
+// wrote counts the time since start as time in the sink.
+func (w *Writer[S]) wrote(start time.Time) { w.writeNs.Add(int64(time.Since(start))) }
+
+// idle marks the start of a wait for images and returns its start; busy
+// ends it. They run on the writer goroutine.
+func (w *Writer[S]) idle() time.Time {
+	start := time.Now()
+	w.idleSince.Store(start.UnixNano())
+	return start
+}
+
+func (w *Writer[S]) busy(start time.Time) {
+	w.idleSince.Store(0) // first: Live may then miss this wait for a moment, never count it twice
+	w.idleNs.Add(int64(time.Since(start)))
+}
+
 // store writes one image to the sink, then its checkpoint and flushes on
 // schedule; errors become sticky. It runs on the goroutine that owns the sink.
 func (w *Writer[S]) store(it item[S]) {
@@ -335,7 +385,7 @@ func (w *Writer[S]) store(it item[S]) {
 		w.stats.StoredBytes += int64(4 * len(it.frame))
 		err = w.stored(it)
 	}
-	w.stats.WriteTime += time.Since(start)
+	w.wrote(start)
 	if err != nil {
 		w.fail(err)
 	}
@@ -345,7 +395,7 @@ func (w *Writer[S]) store(it item[S]) {
 func (w *Writer[S]) storeRecord(it item[S]) {
 	start := time.Now()
 	err := it.do(w.sink)
-	w.stats.WriteTime += time.Since(start)
+	w.wrote(start)
 	if err != nil {
 		w.fail(err)
 	}
@@ -353,7 +403,7 @@ func (w *Writer[S]) storeRecord(it item[S]) {
 
 // storeCheckpoint saves a checkpoint-only item's state and flushes.
 func (w *Writer[S]) storeCheckpoint(it item[S]) {
-	if w.stats.Frames == 0 {
+	if w.frames.Load() == 0 {
 		return
 	}
 	start := time.Now()
@@ -362,7 +412,7 @@ func (w *Writer[S]) storeCheckpoint(it item[S]) {
 		w.stats.Checkpoints++
 		err = w.flush()
 	}
-	w.stats.WriteTime += time.Since(start)
+	w.wrote(start)
 	if err != nil {
 		w.fail(err)
 	}
@@ -371,9 +421,12 @@ func (w *Writer[S]) storeCheckpoint(it item[S]) {
 // stored counts a stored image, saves its checkpoint and flushes when one
 // is due: after every checkpoint, and every FlushEvery images.
 func (w *Writer[S]) stored(it item[S]) error {
-	w.stats.Frames++
+	frames := int(w.frames.Add(1))
 	w.stats.Bytes += int64(4 * w.pool.Cells())
-	due := w.opts.FlushEvery > 0 && (w.firstImage+w.stats.Frames)%w.opts.FlushEvery == 0
+	if w.opts.Snapshot != nil {
+		w.opts.Snapshot.offer(it.frame, w.firstImage+frames-1, it.u != nil)
+	}
+	due := w.opts.FlushEvery > 0 && (w.firstImage+frames)%w.opts.FlushEvery == 0
 	if it.u != nil {
 		if err := w.sink.WriteCheckpoint(it.u, it.frame, it.step); err != nil {
 			return err
@@ -400,7 +453,7 @@ func (w *Writer[S]) flush() error {
 		return err
 	}
 	if w.opts.OnFlush != nil {
-		w.opts.OnFlush(w.firstImage + w.stats.Frames)
+		w.opts.OnFlush(w.firstImage + int(w.frames.Load()))
 	}
 	return nil
 }
@@ -416,9 +469,9 @@ func (w *Writer[S]) drain() {
 		w.drainEncoded(enc)
 	} else {
 		for {
-			start := time.Now()
+			start := w.idle()
 			it, more := <-w.queue
-			w.stats.WriterIdle += time.Since(start)
+			w.busy(start)
 			if !more {
 				break
 			}
@@ -485,9 +538,9 @@ func (w *Writer[S]) drainEncoded(first Encoder) {
 		}
 	}()
 	for {
-		start := time.Now()
+		start := w.idle()
 		j, more := <-ordered
-		w.stats.WriterIdle += time.Since(start)
+		w.busy(start)
 		if !more {
 			break
 		}
@@ -519,7 +572,7 @@ func (w *Writer[S]) storeChunk(j *encodeJob[S]) {
 		w.stats.StoredBytes += int64(len(j.chunk))
 		err = w.stored(j.item)
 	}
-	w.stats.WriteTime += time.Since(start)
+	w.wrote(start)
 	if err != nil {
 		w.fail(err)
 	}
@@ -528,7 +581,7 @@ func (w *Writer[S]) storeChunk(j *encodeJob[S]) {
 func (w *Writer[S]) closeSink() {
 	// What the images take in the sink: the sink's own count where it has
 	// one (it compresses in line: the writer saw only raw frames).
-	if w.stats.Frames > 0 {
+	if w.frames.Load() > 0 {
 		if n := w.sink.StoredSize() - w.sizeAtOpen; n > 0 {
 			w.stats.StoredBytes = n
 		}
@@ -557,6 +610,7 @@ func (w *Writer[S]) Close(completed bool, reason string) (Stats, error) {
 		}
 	}
 	s := w.stats
+	s.Frames, s.WriteTime, s.WriterIdle = int(w.frames.Load()), time.Duration(w.writeNs.Load()), time.Duration(w.idleNs.Load())
 	s.PoolWait = w.pool.Waited()
 	if w.sends > 0 {
 		s.QueueMean = float64(w.queueSum) / float64(w.sends)

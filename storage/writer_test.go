@@ -187,8 +187,8 @@ func (s *gatedChunkSink) WriteChunk(c []byte) error { s.g.pass(); return s.chunk
 // TestBackpressureBoundsFramesInFlight stalls the sink at its first write
 // and waits until the producer is blocked: it must then hold exactly the
 // pool's frames (one being written, or one per encoding worker, plus the
-// queue's), blocked in Frame, never in Send; opened, the writer stores
-// every frame in order.
+// queue's), blocked in Frame, never in Send, and Live shows it; opened,
+// the writer stores every frame in order, and Live agrees with the Stats.
 func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 	for _, c := range []struct{ bufferLen, workers int }{{1, 0}, {2, 0}, {4, 0}, {1, 1}, {2, 3}} {
 		opts := WriterOptions{BufferLen: c.bufferLen, FlushEvery: 3, Workers: c.workers}
@@ -226,6 +226,13 @@ func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 			t.Errorf("%+v: %d frames sent, %d out of a pool of %d, %d writes begun, while the sink stalls",
 				c, n, pool.MaxOut(), opts.PoolSize(), g.writes.Load())
 		}
+		// Read from another goroutine, the figures show the stall as it
+		// lasts: the producer blocked, its wait growing, the queue full.
+		a := w.Live()
+		testutil.WaitUntil(t, "the wait in progress counts", func() bool {
+			b := w.Live()
+			return b.PoolWait > a.PoolWait && b.Blocked && b.Frames == 0 && b.Queued == c.bufferLen && b.QueueCap == c.bufferLen
+		})
 		close(g.open)
 		testutil.WithDeadline(t, 20*time.Second, func() {
 			if err := <-done; err != nil {
@@ -236,8 +243,11 @@ func TestBackpressureBoundsFramesInFlight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.PoolWait <= 0 || st.Frames != 30 || st.Flushes != 10 || st.QueueMax > c.bufferLen {
-			t.Errorf("%+v: waited %v, stored %d frames with %d flushes, queue max %d", c, st.PoolWait, st.Frames, st.Flushes, st.QueueMax)
+		if st.PoolWait <= 0 || st.Frames != 30 || st.Flushes != 10 || st.QueueMax > c.bufferLen || st.WriteTime <= 0 {
+			t.Errorf("%+v: waited %v, stored %d frames with %d flushes, queue max %d, writing %v", c, st.PoolWait, st.Frames, st.Flushes, st.QueueMax, st.WriteTime)
+		}
+		if l := w.Live(); l.Frames != 30 || l.Blocked || l.PoolWait != st.PoolWait || l.WriteTime != st.WriteTime || l.WriterIdle != st.WriterIdle {
+			t.Errorf("%+v: after Close, Live %+v disagrees with Stats %+v", c, l, st)
 		}
 		var order []string
 		if cs, ok := sink.(*gatedChunkSink); ok {

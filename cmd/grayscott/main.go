@@ -49,6 +49,7 @@ var commands = []subcommand{
 	{"bench", "[flags]", "measure every stage and its hardware limit (grayscott bench --help)", benchCommand},
 	{"sweep", "DIR [flags]", "one run per point of a parameter sweep, locally or on Slurm (grayscott sweep --help)", sweepCommand},
 	{"render", "FILE.h5 -o OUT", "images to PNG files, a GIF or an MP4 (grayscott render --help)", renderCommand},
+	{"serve", "FILE.h5|DIR [--addr ADDR]", "a web page that shows a file or a sweep live (grayscott serve --help)", serveCommand},
 	{"info", "FILE.h5 [--json]", "parameters, shape, state and provenance of a file",
 		infoCommand},
 	{"xdmf", "FILE.h5", "write FILE.xmf so that ParaView opens the time series", xdmfCommand},

@@ -18,6 +18,7 @@ import (
 	"grayscott/internal/progress"
 	"grayscott/internal/runflags"
 	"grayscott/pipeline"
+	"grayscott/serve"
 	"grayscott/sim"
 	"grayscott/storage"
 	"grayscott/storage/h5"
@@ -37,6 +38,7 @@ type runConfig struct {
 	stepsPerDraw   int
 	screenshot     string
 	preset         string
+	serve          string // --serve's address
 	interactions   string // a resumed file's interactive_changes
 	complete       bool   // --resume of a file that holds its images already
 }
@@ -78,7 +80,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		engine: engine.Options{Kind: f.Engine, Threads: f.Threads, WorkGroup: f.WorkGroup, Kernel: f.Kernel,
 			ReadbackSlots: f.ReadbackSlots, Platform: f.EGLPlatform, Tuning: f.Tuning, Debug: f.Verbose},
 		quiet: f.Quiet, verbose: f.Verbose, jsonPath: f.JSON,
-		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset}
+		window: f.Window, stepsPerDraw: f.StepsPerDraw, screenshot: f.Screenshot, preset: f.Preset, serve: f.Serve}
 	if f.Resume != "" {
 		return cfg, resumeParams(cfg, f.Resume, f)
 	}
@@ -192,6 +194,10 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
+	page, err := servePage(cfg, log) // bound before any work: a bad address is bad input
+	if err != nil {
+		return err
+	}
 	warnAboutSize(cfg, log)
 	ctx, stop := notifyStop(context.Background(), stderr)
 	defer stop()
@@ -199,8 +205,9 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if !cfg.quiet {
 		prog = progress.New(stderr, log)
 	}
-	sum, err := simulate(ctx, cfg, log, prog)
+	sum, err := simulate(ctx, cfg, log, prog, page)
 	prog.Finish()
+	page.end(sum, err)
 	out, p := cfg.pipe.Output, cfg.pipe.Params
 	if sum != nil {
 		// The sidecar describes whatever the file holds, stopped or not.
@@ -255,7 +262,7 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 // order. When ctx is cancelled the pipeline stops starting images, stores
 // those already computed with a checkpoint and closes the file as
 // incomplete.
-func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress.Reporter) (*engine.Summary, error) {
+func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progress.Reporter, page *runPage) (*engine.Summary, error) {
 	eo := cfg.engine
 	eo.Log = log
 	var view *preview.Viewer
@@ -296,6 +303,7 @@ func simulate(ctx context.Context, cfg *runConfig, log *slog.Logger, prog progre
 	}
 	log.Debug("engine", "engine", info)
 	prog.Start(pl, cfg.pipe.Params.StepsPerImage)
+	page.watch(pl, info)
 	var stop, viewErr error
 	if view != nil {
 		stop, viewErr = view.Run(ctx, pl, eng)
@@ -342,4 +350,52 @@ func writeJSON(path string, s *engine.Summary) error {
 		return fmt.Errorf("--json %s: %w", path, err)
 	}
 	return nil
+}
+
+// runPage is a run's web page (--serve), or nil.
+type runPage struct {
+	*serve.Run
+	srv *serve.Server
+}
+
+// servePage binds --serve's address and serves the run's page there; nil
+// without --serve. A bad address is a usage error.
+func servePage(cfg *runConfig, log *slog.Logger) (*runPage, error) {
+	if cfg.serve == "" {
+		return nil, nil
+	}
+	run := serve.NewRun(cfg.pipe.Params, cfg.pipe.Output)
+	srv := &serve.Server{Source: run}
+	if err := srv.Start(cfg.serve); err != nil {
+		return nil, usagef("--serve %s: %v", cfg.serve, err)
+	}
+	if srv.Exposed() {
+		log.Warn("--serve "+cfg.serve+" is reachable beyond this machine: "+serve.Exposure, "url", srv.URL())
+	}
+	log.Info("serving the run's page", "url", srv.URL())
+	return &runPage{run, srv}, nil
+}
+
+func (p *runPage) watch(pl *pipeline.Pipeline, info engine.Info) {
+	if p != nil {
+		attrs, _ := info.Attrs()
+		p.Watch(pl, attrs)
+	}
+}
+
+// end shows how the run ended and stops the server (a closed window is a
+// clean stop, as for the exit status).
+func (p *runPage) end(sum *engine.Summary, err error) {
+	if p == nil {
+		return
+	}
+	var s *pipeline.Summary
+	if sum != nil {
+		s = sum.Summary
+	}
+	if errors.Is(err, errWindowClosed) {
+		err = nil
+	}
+	p.End(s, err)
+	p.srv.Close()
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -276,22 +275,7 @@ func TestAutoEngine(t *testing.T) {
 // "--json fields" section and checks that a completed run's --json has
 // every one (stop_reason too, empty).
 func TestJSONHasTheREADMEFields(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := regexp.MustCompile("(?s)### `--json` fields\n(.*?)\n## ").FindSubmatch(readme)
-	if section == nil {
-		t.Fatal("README has no \"--json fields\" section")
-	}
-	var fields []string
-	for _, quoted := range regexp.MustCompile("`([^`]*)`").FindAllSubmatch(section[1], -1) {
-		for _, f := range strings.Split(string(quoted[1]), ",") {
-			if f = strings.TrimSpace(f); regexp.MustCompile(`^[a-z_]+$`).MatchString(f) {
-				fields = append(fields, f)
-			}
-		}
-	}
+	fields := testutil.Names(testutil.READMESection(t, "../../README.md", "### `--json` fields"))
 	if len(fields) < 30 {
 		t.Fatalf("read only %d fields from the README: %v", len(fields), fields)
 	}

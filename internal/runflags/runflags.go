@@ -68,6 +68,9 @@ type Flags struct {
 	StepsPerDraw int // 0: as many as the display's pace allows
 	Screenshot   string
 	Preset       string
+	// Serve is the address of the run's web page ([HOST]:PORT); "" for
+	// none. The command binds it (package serve checks it) before any work.
+	Serve string
 
 	set *pflag.FlagSet
 }
@@ -162,6 +165,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	PlatformFlag(fs, &f.EGLPlatform)
 	fs.StringVar(&f.Tuning, "tuning", DefaultTuningPath(), "grayscott bench's measurements, read by --kernel and --workgroup auto (none: read nothing)")
 	fs.StringVar(&f.JSON, "json", "", "write the end-of-run summary as JSON to FILE")
+	fs.StringVar(&f.Serve, "serve", "", "serve a web page that shows the run live at ADDR ([HOST]:PORT; 127.0.0.1 unless HOST is given), e.g. :8080")
 	preset := fs.String("preset", "", "F and k of a named pattern: "+presetNames())
 	fs.BoolVar(&f.Window, "window", false, "show the simulation live in a window (keys below)")
 	fs.IntVar(&f.StepsPerDraw, "steps-per-draw", 0, "with --window: steps between draws (0 = as many as the display's pace allows)")
@@ -221,6 +225,9 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	}
 	if !f.Window && (fs.Changed("steps-per-draw") || f.Screenshot != "") {
 		return nil, Usagef("--steps-per-draw and --screenshot go with --window")
+	}
+	if fs.Changed("serve") && f.Serve == "" {
+		return nil, Usagef("--serve: want [HOST]:PORT, e.g. :8080")
 	}
 	if f.Quiet && f.Verbose {
 		return nil, Usagef("--quiet and --verbose: pick one")
