@@ -50,7 +50,7 @@ check t
 bin/grayscott run --engine cpu --threads 1 -r 37 -c 53 -n 5000 -e 200 --flush-every 1 -o "$dir/k.h5" -q &
 run=$!
 for _ in $(seq 200); do
-  bin/grayscott info "$dir/k.h5" 2>/dev/null | grep -qE '/matrix: ([3-9]|[1-9][0-9]+) images' && break
+  bin/grayscott info "$dir/k.h5" 2>/dev/null | grep -qE '/matrix +([3-9]|[1-9][0-9]+) images' && break
   sleep 0.05
 done
 kill -9 "$run"
