@@ -32,6 +32,7 @@ import (
 	"grayscott/gpu"
 	"grayscott/pipeline"
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 // Figure is one measured quantity: a median over repeats with its spread.
@@ -586,7 +587,7 @@ func (b *bencher) endToEnd(kind string, p sim.Params, bufferLen int) (time.Durat
 	path := filepath.Join(o.Dir, fmt.Sprintf("grayscott-bench-%d.h5", os.Getpid()))
 	defer os.Remove(path)
 	sum, err := pipeline.Run(context.Background(), src, pipeline.Config{Params: p, Output: path, Force: true,
-		CompressionLevel: o.Compression[0], BufferLen: bufferLen, FlushEvery: o.Flushes[0],
+		Compression: storage.Deflate(o.Compression[0]), BufferLen: bufferLen, FlushEvery: o.Flushes[0],
 		CompressWorkers: runtime.NumCPU()})
 	if err != nil {
 		return 0, 0, err
@@ -605,7 +606,7 @@ func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]fl
 	for range b.o.Repeats {
 		path := filepath.Join(b.o.Dir, fmt.Sprintf("grayscott-bench-storage-%d.h5", os.Getpid()))
 		sum, err := pipeline.Run(context.Background(), &replay{field: field, slots: 2}, pipeline.Config{Params: p,
-			Output: path, Force: true, CompressionLevel: level, BufferLen: storageBufferLen, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
+			Output: path, Force: true, Compression: storage.Deflate(level), BufferLen: storageBufferLen, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
 		os.Remove(path)
 		if err != nil {
 			return nil, 0, err

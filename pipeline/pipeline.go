@@ -26,9 +26,9 @@ type Config struct {
 	Resume bool
 	// Force overwrites an existing Output (not with Resume).
 	Force bool
-	// CompressionLevel 1..9 stores images shuffled and deflated; 0 raw.
-	// A resumed file keeps its own, which this must equal.
-	CompressionLevel int
+	// Compression is how images are stored (the zero value: raw). A
+	// resumed file keeps its own, which this must equal.
+	Compression storage.Compression
 	// BufferLen bounds the queue between the engine and the writer
 	// goroutine (the course's --storage-buffer-len); 0 writes
 	// synchronously on the caller's goroutine.
@@ -37,7 +37,8 @@ type Config struct {
 	// images; 0 only at the end.
 	FlushEvery int
 	// CompressWorkers encode chunks in parallel when compressing with
-	// BufferLen ≥ 1; 0 leaves compression to HDF5's in-line filter.
+	// BufferLen ≥ 1; 0 encodes on the writer's goroutine (deflate in
+	// HDF5's in-line filter).
 	CompressWorkers int
 	// Attrs are recorded as root attributes of the file (provenance: the
 	// program, the engine); a resumed file gets them again.
@@ -180,7 +181,7 @@ func OpenHDF5(cfg Config) (File, *h5.Checkpoint, error) {
 	p := cfg.Params
 	attrs := append(append([]storage.Attr(nil), cfg.Attrs...), storage.Attr{Name: "flush_every", Value: cfg.FlushEvery})
 	if !cfg.Resume {
-		f, err := h5.Create(cfg.Output, p, attrs, h5.Options{CompressionLevel: cfg.CompressionLevel, Force: cfg.Force})
+		f, err := h5.Create(cfg.Output, p, attrs, h5.Options{Compression: cfg.Compression, Force: cfg.Force})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -194,7 +195,7 @@ func OpenHDF5(cfg Config) (File, *h5.Checkpoint, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := CheckResume(cfg, fp, f.CompressionLevel(), ck.Images, nil); err != nil {
+	if err := CheckResume(cfg, fp, f.Compression(), ck.Images, nil); err != nil {
 		err = fmt.Errorf("pipeline: %w", err)
 		f.Close(false, "resume refused: "+err.Error())
 		return nil, nil, err
@@ -212,12 +213,12 @@ func OpenHDF5(cfg Config) (File, *h5.Checkpoint, error) {
 }
 
 // CheckResume refuses to continue a file made with other parameters than
-// cfg's (file and level: its model and compression level) or holding more
+// cfg's (file and comp: its model and compression) or holding more
 // images (its checkpoint's) than cfg asks for. It names each difference by
 // the flag that sets it. Only the flags for which given returns true are
 // compared (a command compares those its user gave); given nil compares
 // them all. The command line and OpenHDF5 check resumes with it alike.
-func CheckResume(cfg Config, file sim.Params, level, images int, given func(flag string) bool) error {
+func CheckResume(cfg Config, file sim.Params, comp storage.Compression, images int, given func(flag string) bool) error {
 	var diffs []string
 	for _, f := range sim.Fields {
 		if f.Flag == "nbimage" || (given != nil && !given(f.Flag)) {
@@ -227,8 +228,12 @@ func CheckResume(cfg Config, file sim.Params, level, images int, given func(flag
 			diffs = append(diffs, fmt.Sprintf("--%s %s (file: %s)", f.Flag, a, b))
 		}
 	}
-	if (given == nil || given("compression-level")) && level != cfg.CompressionLevel {
-		diffs = append(diffs, fmt.Sprintf("--compression-level %d (file: %d)", cfg.CompressionLevel, level))
+	want, comp := cfg.Compression.Normal(), comp.Normal()
+	if (given == nil || given("compression") || given("compression-level")) && want.String() != comp.String() {
+		diffs = append(diffs, fmt.Sprintf("--compression %s (file: %s)", want, comp))
+	}
+	if (given == nil || given("keep-bits")) && want.KeepBits != comp.KeepBits {
+		diffs = append(diffs, fmt.Sprintf("--keep-bits %d (file: %d)", want.KeepBits, comp.KeepBits))
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("%s was made with other parameters: %s", cfg.Output, strings.Join(diffs, ", "))

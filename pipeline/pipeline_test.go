@@ -14,6 +14,7 @@ import (
 
 	"grayscott/internal/testutil"
 	"grayscott/sim"
+	"grayscott/storage"
 	"grayscott/storage/h5"
 	"grayscott/storage/h5/h5test"
 )
@@ -52,7 +53,7 @@ func TestShapesGiveTheReferenceImages(t *testing.T) {
 		src := newRefSource(p, c.slots)
 		var done []int
 		sum, err := Run(context.Background(), src, Config{Params: p, Output: path, BufferLen: c.bufferLen,
-			CompressionLevel: c.level, CompressWorkers: c.workers, FlushEvery: c.flush,
+			Compression: storage.Deflate(c.level), CompressWorkers: c.workers, FlushEvery: c.flush,
 			OnImage: func(n int) { done = append(done, n) }})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -128,7 +129,7 @@ func TestBackpressureBoundsTheEngine(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "bp.h5")
 		src := newRefSource(p, c.slots)
 		gate := make(chan struct{})
-		pl, err := New(src, Config{Params: p, Output: path, BufferLen: c.bufferLen, CompressionLevel: c.level,
+		pl, err := New(src, Config{Params: p, Output: path, BufferLen: c.bufferLen, Compression: storage.Deflate(c.level),
 			CompressWorkers: c.workers}, wrapped(func(f File) File { return &gatedSink{File: f, gate: gate} }))
 		if err != nil {
 			t.Fatal(err)
@@ -356,8 +357,8 @@ func TestResumeRefusesOtherParameters(t *testing.T) {
 		p     sim.Params
 		level int
 		want  string
-	}{{other, 0, "--killrate 0.06 (file: 0.054)"}, {p, 3, "--compression-level 3 (file: 0)"}, {fewer, 0, "already holds 4 images"}} {
-		_, err := New(newRefSource(c.p, 2), Config{Params: c.p, Output: path, Resume: true, CompressionLevel: c.level}, OpenHDF5)
+	}{{other, 0, "--killrate 0.06 (file: 0.054)"}, {p, 3, "--compression deflate:3 (file: none)"}, {fewer, 0, "already holds 4 images"}} {
+		_, err := New(newRefSource(c.p, 2), Config{Params: c.p, Output: path, Resume: true, Compression: storage.Deflate(c.level)}, OpenHDF5)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("resume with %+v level %d: %v, want %q", c.p, c.level, err, c.want)
 		}

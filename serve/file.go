@@ -95,7 +95,9 @@ func (f *File) readFile() error {
 	if hs.Checkpoint != nil {
 		ck = hs.Checkpoint.Images
 	}
-	st.FileState = &FileState{FramesWritten: hs.FramesWritten, CompressionLevel: hs.CompressionLevel, StoredBytes: hs.StoredBytes,
+	c := hs.Compression.Normal()
+	st.FileState = &FileState{FramesWritten: hs.FramesWritten, Compression: c.String(), CompressionLevel: c.Level, KeepBits: c.KeepBits,
+		StoredBytes:      hs.StoredBytes,
 		CheckpointImages: ck, Rows: hs.Rows, Cols: hs.Cols, Codec: hs.Codec()}
 	f.read = true
 	if hs.Images == 0 || hs.Images-1 == f.index && hs.Rows == f.rows && hs.Cols == f.cols {

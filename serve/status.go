@@ -80,7 +80,9 @@ type Live struct {
 // FileState is a file's state as h5.Status decodes it.
 type FileState struct {
 	FramesWritten    int    `json:"frames_written"`
+	Compression      string `json:"compression"` // as --compression takes it
 	CompressionLevel int    `json:"compression_level"`
+	KeepBits         int    `json:"keep_bits"`
 	StoredBytes      int64  `json:"stored_bytes"`
 	CheckpointImages int    `json:"checkpoint_images"` // images of the newest checkpoint, 0 for none
 	Rows             int    `json:"rows"`

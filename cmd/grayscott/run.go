@@ -74,7 +74,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runConfig, error) {
 		return nil, err
 	}
 	cfg := &runConfig{
-		pipe: pipeline.Config{Params: f.Params, Output: f.Output, Force: f.Force, CompressionLevel: f.Compression,
+		pipe: pipeline.Config{Params: f.Params, Output: f.Output, Force: f.Force, Compression: f.Compression,
 			BufferLen: f.BufferLen, FlushEvery: f.FlushEvery, CompressWorkers: f.CompressWorkers,
 			PublishEvery: cmp.Or(f.PublishEvery, -1)}, // the flag's 0 (never) is the pipeline's -1
 		engine: engine.Options{Kind: f.Engine, Threads: f.Threads, WorkGroup: f.WorkGroup, Kernel: f.Kernel,
@@ -152,11 +152,11 @@ func resumeParams(cfg *runConfig, path string, fs *runflags.Flags) error {
 	if st.Checkpoint != nil {
 		ckImages = st.Checkpoint.Images
 	}
-	if err := pipeline.CheckResume(cfg.pipe, fp, st.CompressionLevel, ckImages, fs.Changed); err != nil {
+	if err := pipeline.CheckResume(cfg.pipe, fp, st.Compression, ckImages, fs.Changed); err != nil {
 		return usagef("%v", err)
 	}
 	fp.Images = cfg.pipe.Params.Images
-	cfg.pipe.Params, cfg.pipe.CompressionLevel, cfg.pipe.Resume = fp, st.CompressionLevel, true
+	cfg.pipe.Params, cfg.pipe.Compression, cfg.pipe.Resume = fp, st.Compression, true
 	cfg.complete = st.Completed && st.Images >= fp.Images
 	cfg.preset = "" // the file keeps what it had
 	if !fs.Changed("flush-every") && ferr == nil {
@@ -244,7 +244,7 @@ func warnAboutSize(cfg *runConfig, log *slog.Logger) {
 	raw := int64(p.Images) * int64(p.Cells()) * 4
 	free := storage.FreeBytes(cfg.pipe.Output)
 	switch {
-	case free >= 0 && raw > free && cfg.pipe.CompressionLevel == 0:
+	case free >= 0 && raw > free && cfg.pipe.Compression.Normal().Codec == storage.CodecNone:
 		log.Warn("the images will not fit: the run stops when the disk is full",
 			"images_GB", fmt.Sprintf("%.2f", float64(raw)/1e9), "free_GB", fmt.Sprintf("%.2f", float64(free)/1e9))
 	case raw > 1e9:

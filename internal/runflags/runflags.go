@@ -41,7 +41,9 @@ type Flags struct {
 	Output      string
 	Resume      string
 	Force       bool
-	Compression int
+	// Compression is --compression with --keep-bits (or the alias
+	// --compression-level N: deflate at N, none for 0).
+	Compression storage.Compression
 	// WorkGroup is the zero value for --workgroup auto.
 	WorkGroup       gpuconf.WorkGroup
 	EGLPlatform     string
@@ -150,14 +152,16 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 			fs.StringVarP(&f.Output, "output", "o", "output.h5", "output HDF5 file")
 		}
 	}
-	fs.IntVar(&f.Compression, "compression-level", 0, "deflate level 1..9 with shuffle; 0 stores raw chunks")
+	compression := fs.String("compression", "none", "codec of the images: none, deflate[:LEVEL] (shuffle+deflate, level 1-9, 6 by default; every HDF5 reader), bitshuffle-lz4 (HDF5 filter 32008, fast; other readers need the bitshuffle plugin)")
+	level := fs.Int("compression-level", 0, "alias: --compression deflate:N, or none for 0")
+	keepBits := fs.Int("keep-bits", storage.LosslessBits, "mantissa bits of V kept in /matrix, 1-23 (23: lossless); fewer compress further, |error| ≤ 2^-(N+1)·|V|; checkpoints stay exact")
 	fs.BoolVar(&f.Force, "force", false, "overwrite an existing output file")
 	fs.StringVar(&f.Resume, "resume", "", "continue FILE from its last checkpoint, appending images")
 	fs.IntVar(&f.BufferLen, "storage-buffer-len", DefaultBufferLen, "images queued between GPU and writer; 0 writes synchronously")
 	fs.IntVar(&f.ReadbackSlots, "readback-slots", gpuconf.DefaultReadbackSlots, "GPU staging buffers for overlapped readback (1 = no overlap)")
 	fs.IntVar(&f.FlushEvery, "flush-every", 0, "flush, fsync and checkpoint every N images (0 = only at the end)")
 	fs.DurationVar(&f.PublishEvery, "publish-every", storage.DefaultPublishEvery, "show new images to readers of the running file (h5py swmr=True, info, render --follow) this often; 0 = only at flushes")
-	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel compression workers when --compression-level > 0 (0 = HDF5's in-line filter)")
+	fs.IntVar(&f.CompressWorkers, "compress-workers", runtime.NumCPU(), "parallel encoding workers when compressing (0 = encode on the writer's goroutine: deflate in HDF5's in-line filter)")
 	fs.StringVar(&f.Engine, "engine", "auto", "simulation engine: gpu (OpenGL compute shaders), cpu (vectorized, multi-core), or auto: the GPU when EGL finds a hardware one, else the CPU")
 	fs.IntVar(&f.Threads, "threads", 0, "threads of the CPU engine (0 = one per core)")
 	wg := fs.String("workgroup", "auto", "compute work-group size XxY, or auto: the fastest grayscott bench measured on this device, else "+gpuconf.DefaultWorkGroup.String())
@@ -199,8 +203,8 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	if err := f.Params.Validate(); err != nil {
 		return nil, Usagef("%v", err)
 	}
-	if f.Compression < 0 || f.Compression > 9 {
-		return nil, Usagef("--compression-level %d: want 0 (none) to 9", f.Compression)
+	if err := f.parseCompression(*compression, *level, *keepBits); err != nil {
+		return nil, err
 	}
 	if *wg != "auto" { // auto: the zero WorkGroup
 		var err error
@@ -273,6 +277,35 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 		}
 	}
 	return f, nil
+}
+
+// parseCompression sets f.Compression from --compression, its alias
+// --compression-level and --keep-bits.
+func (f *Flags) parseCompression(name string, level, keepBits int) error {
+	var err error
+	switch {
+	case f.set.Changed("compression") && f.set.Changed("compression-level"):
+		return Usagef("--compression-level %d: an alias of --compression; give one of them", level)
+	case f.set.Changed("compression-level"):
+		if level < 0 || level > 9 {
+			return Usagef("--compression-level %d: want 0 (none) to 9", level)
+		}
+		f.Compression = storage.Deflate(level)
+	default:
+		if f.Compression, err = storage.ParseCompression(name); err != nil {
+			return Usagef("--compression %s: %v", name, err)
+		}
+	}
+	f.Compression.KeepBits = keepBits
+	if keepBits < 1 || keepBits > storage.LosslessBits {
+		return Usagef("--keep-bits %d: want 1 to %d (%d keeps every bit)", keepBits, storage.LosslessBits, storage.LosslessBits)
+	}
+	// A resumed file keeps its own codec, which decides (pipeline.CheckResume).
+	codecGiven := f.set.Changed("compression") || f.set.Changed("compression-level")
+	if f.Compression.Codec == storage.CodecNone && !f.Compression.Lossless() && (f.Resume == "" || codecGiven) {
+		return Usagef("--keep-bits %d: rounding saves space only with a codec: add --compression bitshuffle-lz4 (or deflate)", keepBits)
+	}
+	return nil
 }
 
 func presetNames() string {

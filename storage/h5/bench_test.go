@@ -44,7 +44,7 @@ func BenchmarkCompressedWriter(b *testing.B) {
 				pool := storage.NewPool(opts.PoolSize(), p.Cells())
 				path := filepath.Join(b.TempDir(), "c.h5")
 				w, err := storage.StartWriter(func() (storage.Sink, error) {
-					return Create(path, p, nil, Options{CompressionLevel: 1, Force: true})
+					return Create(path, p, nil, Options{Compression: storage.Deflate(1), Force: true})
 				}, pool, opts)
 				if err != nil {
 					b.Fatal(err)

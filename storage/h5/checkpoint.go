@@ -14,13 +14,17 @@ import (
 // CheckpointGroup holds the states a run can resume from, in two slots
 // written in turn, u0 and u1: float32 [rows, cols] datasets of U, each with
 // attributes images (images of /matrix the state follows; V is
-// /matrix[images-1], not stored twice), step and crc. The CRC covers U, V,
+// /matrix[images-1], not stored twice, unless /matrix keeps fewer mantissa
+// bits: then v0 and v1 hold V exactly beside U), step and crc. The CRC covers U, V,
 // images and step, so a slot torn by a crash (its data, its attributes or
 // the image it follows from different flushes) is detected at resume, and
 // the other slot, one flush older, is used.
 const CheckpointGroup = "checkpoint"
 
-var checkpointSlots = [2]string{"u0", "u1"}
+var (
+	checkpointSlots = [2]string{"u0", "u1"}
+	exactVSlots     = [2]string{"v0", "v1"} // V of the slot of the same index, in lossy files
+)
 
 // Checkpoint is a saved state.
 type Checkpoint struct {
@@ -68,6 +72,11 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 	if err := write2D(f.file, CheckpointGroup+"/"+name, u); err != nil {
 		return f.failed(err)
 	}
+	if !f.comp.Lossless() {
+		if err := write2D(f.file, CheckpointGroup+"/"+exactVSlots[f.nextSlot], v); err != nil {
+			return f.failed(err)
+		}
+	}
 	d, err := openDataset(f.file, CheckpointGroup+"/"+name)
 	if err != nil {
 		return f.failed(err)
@@ -87,8 +96,8 @@ func (f *File) WriteCheckpoint(u, v []float32, step int64) error {
 
 // readCheckpoint returns the newest checkpoint slot whose CRC matches, and
 // its index; none when there is no valid slot. images bounds what /matrix
-// holds.
-func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int, bool) {
+// holds; im reads its images.
+func readCheckpoint(file int64, im *images, rows, cols, images int) (*Checkpoint, int, bool) {
 	var best *Checkpoint
 	bestSlot := -1
 	for slot, name := range checkpointSlots {
@@ -106,7 +115,7 @@ func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int,
 			continue
 		}
 		st := &sim.State{Rows: rows, Cols: cols, U: make([]float32, rows*cols), V: make([]float32, rows*cols)}
-		if read2D(file, CheckpointGroup+"/"+name, st.U) != nil || readImage(dset, int(n)-1, rows, cols, st.V) != nil {
+		if read2D(file, CheckpointGroup+"/"+name, st.U) != nil || readExactV(file, slot, im, int(n), st.V) != nil {
 			continue
 		}
 		withRates := ferr == nil && kerr == nil && checkpointCRC(st.U, st.V, int(n), step, feed, kill) == crc
@@ -120,6 +129,17 @@ func readCheckpoint(file, dset int64, rows, cols, images int) (*Checkpoint, int,
 	}
 	quiet()
 	return best, bestSlot, best != nil
+}
+
+// readExactV reads the V of a checkpoint that follows images images:
+// exact beside U where /matrix rounds it, else /matrix's last image. (The
+// checksum, of the exact V, rejects the rounded one.)
+func readExactV(file int64, slot int, im *images, images int, dst []float32) error {
+	if err := read2D(file, CheckpointGroup+"/"+exactVSlots[slot], dst); err == nil {
+		return nil
+	}
+	clearErrors()
+	return im.read(images-1, dst)
 }
 
 // readParams reads the model parameters (sim.Fields) from the root
@@ -181,10 +201,16 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 		return nil, p, nil, fmt.Errorf("%w: %s was not written by grayscott", err, path)
 	}
 	f.rows, f.cols = p.Rows, p.Cols
-	if lvl, err := readIntAttr(f.root, "compression_level"); err == nil {
-		f.level = int(lvl)
-	}
 	if f.dset, err = openDataset(hf, Dataset); err != nil {
+		return nil, p, nil, fmt.Errorf("%w in %s", err, path)
+	}
+	if f.comp, err = matrixCompression(f.dset, f.root); err != nil {
+		return nil, p, nil, fmt.Errorf("%w in %s", err, path)
+	}
+	if err := f.comp.Validate(); err != nil {
+		return nil, p, nil, fmt.Errorf("h5: %s: %v", path, err)
+	}
+	if f.images, err = newImages(f.dset, p.Rows, p.Cols); err != nil {
 		return nil, p, nil, fmt.Errorf("%w in %s", err, path)
 	}
 	dims, err := datasetDims(f.dset)
@@ -194,7 +220,7 @@ func Resume(path string) (_ *File, _ sim.Params, _ *Checkpoint, err error) {
 	// Without a valid checkpoint (stopped before its first one) the run
 	// starts over from the initial state: every image is recomputed
 	// identically.
-	ck, slot, ok := readCheckpoint(hf, f.dset, p.Rows, p.Cols, dims[0])
+	ck, slot, ok := readCheckpoint(hf, f.images, p.Rows, p.Cols, dims[0])
 	if !ok {
 		ck = &Checkpoint{State: sim.InitialState(p.Rows, p.Cols)}
 	} else {

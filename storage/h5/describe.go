@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 // Description is what a file holds, for a person (grayscott info) or a
@@ -61,14 +62,14 @@ func Describe(path string) (*Description, error) {
 	}
 	if p, err := r.Params(); err == nil {
 		preset, _ := d.Attributes["preset"].(string)
-		d.Command = RunCommand(p, st.CompressionLevel, preset)
+		d.Command = RunCommand(p, st.Compression, preset)
 	}
 	return d, nil
 }
 
 // RunCommand is the grayscott run command of the model's parameters p,
-// with a file's compression level and preset.
-func RunCommand(p sim.Params, level int, preset string) string {
+// with a file's compression and preset.
+func RunCommand(p sim.Params, c storage.Compression, preset string) string {
 	args := []string{"grayscott", "run"}
 	for _, f := range sim.Fields {
 		flag := "--" + f.Flag
@@ -77,8 +78,11 @@ func RunCommand(p sim.Params, level int, preset string) string {
 		}
 		args = append(args, flag, f.Format(&p))
 	}
-	if level > 0 {
-		args = append(args, "--compression-level", fmt.Sprint(level))
+	if c = c.Normal(); c.Codec != storage.CodecNone {
+		args = append(args, "--compression", c.String())
+	}
+	if !c.Lossless() {
+		args = append(args, "--keep-bits", fmt.Sprint(c.KeepBits))
 	}
 	if preset != "" {
 		args = append(args, "# --preset "+preset)
@@ -101,7 +105,7 @@ var sectionAttrs = []struct {
 }{
 	{"model", []string{"preset", "initial_condition", "image_definition"}},
 	{"run", []string{"frames_written", "flush_every", "created", "interactive_changes"}},
-	{"storage", []string{"compression_level", "hdf5_version"}},
+	{"storage", []string{"compression", "compression_level", "keep_bits", "max_relative_error", "hdf5_version"}},
 	{"provenance", []string{"program", "program_version", "engine", "gl_renderer", "gl_vendor", "gl_version", "gl_platform",
 		"kernel", "workgroup", "cpu_model", "cpu_isa", "threads"}},
 }

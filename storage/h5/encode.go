@@ -37,29 +37,43 @@ import "C"
 import (
 	"fmt"
 	"unsafe"
+
+	"grayscott/storage"
+	"grayscott/storage/codec"
 )
 
 // encoder compresses frames of a fixed size into chunks. Its buffers are
 // made once; one encoder serves one goroutine at a time.
 type encoder struct {
-	level   int
-	scratch []byte
-	out     []byte
+	level    int
+	keepBits int
+	rounded  []float32 // the frame rounded to keepBits, when it keeps fewer than all
+	scratch  []byte
+	out      []byte
 }
 
-func newEncoder(level, cells int) *encoder {
-	return &encoder{
-		level:   level,
-		scratch: make([]byte, 4*cells),
-		out:     make([]byte, int(C.gs_bound(C.size_t(4*cells)))),
+func newEncoder(level, keepBits, cells int) *encoder {
+	e := &encoder{
+		level:    level,
+		keepBits: keepBits,
+		scratch:  make([]byte, 4*cells),
+		out:      make([]byte, int(C.gs_bound(C.size_t(4*cells)))),
 	}
+	if keepBits < storage.LosslessBits {
+		e.rounded = make([]float32, cells)
+	}
+	return e
 }
 
 // Encode returns the chunk for frame; it aliases e's buffer and is valid
-// until the next call.
+// until the next call. frame is not changed.
 func (e *encoder) Encode(frame []float32) ([]byte, error) {
 	if 4*len(frame) != len(e.scratch) {
 		return nil, fmt.Errorf("h5: encoding %d floats with an encoder for %d", len(frame), len(e.scratch)/4)
+	}
+	if e.rounded != nil {
+		codec.RoundMantissa(e.rounded, frame, e.keepBits)
+		frame = e.rounded
 	}
 	n := C.gs_shuffle_deflate((*C.uchar)(unsafe.Pointer(&frame[0])), C.size_t(len(frame)),
 		(*C.uchar)(unsafe.Pointer(&e.scratch[0])), (*C.uchar)(unsafe.Pointer(&e.out[0])), C.size_t(len(e.out)), C.int(e.level))

@@ -32,6 +32,7 @@ import (
 
 	"grayscott/sim"
 	"grayscott/storage"
+	"grayscott/storage/codec"
 )
 
 // Dataset is the name of the image dataset, as in the course.
@@ -60,8 +61,9 @@ func ParamAttrs(p sim.Params) []storage.Attr {
 
 // Options tune file creation.
 type Options struct {
-	// CompressionLevel 0 stores raw chunks; 1..9 applies shuffle + deflate.
-	CompressionLevel int
+	// Compression is how /matrix stores images; the zero value stores
+	// them raw.
+	Compression storage.Compression
 	// Force overwrites an existing file.
 	Force bool
 }
@@ -76,7 +78,13 @@ type File struct {
 	mem        int64 // the memory dataspace of one image
 	rows, cols int
 	frames     int
-	level      int
+	comp       storage.Compression
+	// The synchronous path's encoding (WriteFrame): V rounded to the kept
+	// bits, and the bitshuffle encoder; made on first use.
+	rounded []float32
+	enc     storage.Encoder
+	// images reads /matrix back (a checkpoint's V).
+	images     *images
 	syncer     *os.File // a descriptor of the same file, for fsync
 	reserve    *os.File // see makeReserve
 	nextSlot   int      // checkpoint slot written next
@@ -94,8 +102,9 @@ type File struct {
 // hdf5_version, created, frames_written (0) and completed (false). The file
 // is not yet in SWMR mode (StartSWMR).
 func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *File, err error) {
-	if opts.CompressionLevel < 0 || opts.CompressionLevel > 9 {
-		return nil, fmt.Errorf("h5: compression level %d: want 0..9", opts.CompressionLevel)
+	comp := opts.Compression.Normal()
+	if err := comp.Validate(); err != nil {
+		return nil, fmt.Errorf("h5: %v", err)
 	}
 	quiet()
 	if opts.Force {
@@ -111,14 +120,25 @@ func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *F
 		}
 		return nil, err
 	}
-	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols, level: opts.CompressionLevel, feed: p.Feed, kill: p.Kill}
+	f := &File{path: path, file: hf, rows: p.Rows, cols: p.Cols, comp: comp, feed: p.Feed, kill: p.Kill}
 	defer func() {
 		if err != nil {
 			f.closeHandles()
 		}
 	}()
-	if f.dset, err = createMatrix(hf, p.Rows, p.Cols, opts.CompressionLevel); err != nil {
+	if f.dset, err = createMatrix(hf, p.Rows, p.Cols, comp); err != nil {
 		return nil, fmt.Errorf("%w in %s", err, path)
+	}
+	if f.images, err = newImages(f.dset, p.Rows, p.Cols); err != nil {
+		return nil, fmt.Errorf("%w in %s", err, path)
+	}
+	if comp.Codec == storage.CodecBitshuffleLZ4 {
+		// Made here, so that a grid too large for one chunk fails now.
+		enc, err := codec.NewEncoder(p.Rows*p.Cols, comp.KeepBits)
+		if err != nil {
+			return nil, fmt.Errorf("h5: %w (%s)", err, path)
+		}
+		f.enc = enc
 	}
 	if f.root, err = openGroup(hf, "/"); err != nil {
 		return nil, fmt.Errorf("%w of %s", err, path)
@@ -126,9 +146,8 @@ func Create(path string, p sim.Params, extra []storage.Attr, opts Options) (_ *F
 	if err := f.createSlots(); err != nil {
 		return nil, err
 	}
-	attrs := append(ParamAttrs(p), extra...)
+	attrs := append(append(ParamAttrs(p), extra...), compressionAttrs(comp)...)
 	attrs = append(attrs,
-		storage.Attr{Name: "compression_level", Value: opts.CompressionLevel},
 		storage.Attr{Name: "hdf5_version", Value: Version()},
 		storage.Attr{Name: "created", Value: time.Now().UTC().Format(time.RFC3339)},
 		storage.Attr{Name: "frames_written", Value: 0},
@@ -173,10 +192,18 @@ func (f *File) createSlots() error {
 		return fmt.Errorf("%w in %s", err, f.path)
 	}
 	defer closeGroup(g)
-	for _, name := range checkpointSlots {
+	for slot, name := range checkpointSlots {
 		d, err := ensure2D(g, name, f.rows, f.cols)
 		if err != nil {
 			return fmt.Errorf("%w in %s", err, f.path)
+		}
+		if !f.comp.Lossless() {
+			v, err := ensure2D(g, exactVSlots[slot], f.rows, f.cols)
+			if err != nil {
+				closeDataset(d)
+				return fmt.Errorf("%w in %s", err, f.path)
+			}
+			closeDataset(v)
 		}
 		for _, a := range []storage.Attr{{Name: "images", Value: 0}, {Name: "step", Value: 0}, {Name: "crc", Value: 0},
 			{Name: "feedrate", Value: f.feed}, {Name: "killrate", Value: f.kill}} {
@@ -263,9 +290,11 @@ func (f *File) DeleteAttrs(names ...string) error {
 	return nil
 }
 
-// WriteFrame appends one image (rows·cols floats, row-major) through
-// HDF5's filter pipeline (in-line deflate when compressing). frame is not
-// retained.
+// WriteFrame appends one image (rows·cols floats, row-major), encoded on
+// this goroutine: raw images go as they are, deflated ones through HDF5's
+// filter pipeline (in-line deflate), bitshuffle ones through an encoder of
+// the file's own. V is rounded to the kept bits first. frame is not
+// retained nor changed.
 func (f *File) WriteFrame(frame []float32) error {
 	quiet()
 	if len(frame) != f.rows*f.cols {
@@ -275,12 +304,28 @@ func (f *File) WriteFrame(frame []float32) error {
 		return f.failed(err)
 	}
 	var err error
-	if f.level == 0 {
+	switch {
+	case f.comp.Codec == storage.CodecBitshuffleLZ4:
+		if f.enc == nil {
+			f.enc = f.NewEncoder()
+		}
+		var chunk []byte
+		if chunk, err = f.enc.Encode(frame); err == nil {
+			err = appendChunk(f.dset, f.frames, f.rows, f.cols, chunk)
+		}
+	case f.comp.Codec == storage.CodecDeflate:
+		if !f.comp.Lossless() {
+			if f.rounded == nil {
+				f.rounded = make([]float32, len(frame))
+			}
+			codec.RoundMantissa(f.rounded, frame, f.comp.KeepBits)
+			frame = f.rounded
+		}
+		err = appendFrame(f.dset, f.mem, f.frames, f.rows, f.cols, frame, f.swmr)
+	default:
 		// Raw images go to the file as they are, with no copy through
 		// HDF5's chunk cache and filter pipeline: the frame is the chunk.
 		err = appendChunk(f.dset, f.frames, f.rows, f.cols, unsafe.Slice((*byte)(unsafe.Pointer(&frame[0])), 4*len(frame)))
-	} else {
-		err = appendFrame(f.dset, f.mem, f.frames, f.rows, f.cols, frame, f.swmr)
 	}
 	if err != nil {
 		return f.failed(err)
@@ -289,23 +334,38 @@ func (f *File) WriteFrame(frame []float32) error {
 	return nil
 }
 
-// CompressionLevel returns the deflate level the file was made with (0: none).
-func (f *File) CompressionLevel() int { return f.level }
+// Compression returns how the file stores its images.
+func (f *File) Compression() storage.Compression { return f.comp }
 
-// NewEncoder returns an encoder of this file's chunks when it compresses:
-// shuffle and deflate at its level, byte for byte what HDF5's own filters
-// write; the Writer then encodes on its workers and stores the chunks with
-// WriteChunk. A raw file has none (nil): its images go through WriteFrame.
+// NewEncoder returns an encoder of this file's chunks when it compresses
+// (rounding V to the kept bits first): shuffle and deflate at its level,
+// byte for byte what HDF5's own filters write, or bitshuffle+LZ4 as the
+// plugin writes it (storage/codec); the Writer then encodes on its
+// workers and stores the chunks with WriteChunk. A raw file has none
+// (nil): its images go through WriteFrame.
 func (f *File) NewEncoder() storage.Encoder {
-	if f.level == 0 {
-		return nil
+	switch f.comp.Codec {
+	case storage.CodecDeflate:
+		return newEncoder(f.comp.Level, f.comp.KeepBits, f.rows*f.cols)
+	case storage.CodecBitshuffleLZ4:
+		e, err := codec.NewEncoder(f.rows*f.cols, f.comp.KeepBits)
+		if err != nil {
+			return failingEncoder{err}
+		}
+		return e
 	}
-	return newEncoder(f.level, f.rows*f.cols)
+	return nil
 }
 
-// WriteChunk appends one image given as its stored chunk: for a compressed
-// file, the shuffled and deflated bytes (see encoder); for a raw file, the
-// frame's bytes. chunk is not retained.
+// failingEncoder reports why an encoder could not be made (a grid too
+// large for one chunk) at the first image.
+type failingEncoder struct{ err error }
+
+func (e failingEncoder) Encode([]float32) ([]byte, error) { return nil, e.err }
+
+// WriteChunk appends one image given as its stored chunk, from one of the
+// file's encoders (NewEncoder); for a raw file, the frame's bytes. chunk
+// is not retained.
 func (f *File) WriteChunk(chunk []byte) error {
 	quiet()
 	if err := f.checkSpace(len(chunk)); err != nil {

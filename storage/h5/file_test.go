@@ -33,7 +33,7 @@ func randomFrames(n, cells int, seed uint64) [][]float32 {
 
 func writeFile(t *testing.T, path string, p sim.Params, frames [][]float32, level int) {
 	t.Helper()
-	f, err := Create(path, p, []storage.Attr{{Name: "gl_renderer", Value: "test renderer"}}, Options{CompressionLevel: level})
+	f, err := Create(path, p, []storage.Attr{{Name: "gl_renderer", Value: "test renderer"}}, Options{Compression: storage.Deflate(level)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func BenchmarkWriteFrame(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					p := testParams(size[0], size[1], 1)
 					path := filepath.Join(b.TempDir(), "bench.h5")
-					f, err := Create(path, p, nil, Options{CompressionLevel: level})
+					f, err := Create(path, p, nil, Options{Compression: storage.Deflate(level)})
 					if err != nil {
 						b.Fatal(err)
 					}

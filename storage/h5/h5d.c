@@ -104,20 +104,59 @@ long long gs_storage_size(hid_t dset) { return (long long)H5Dget_storage_size(ds
 
 // gs_create_matrix creates the image dataset name: float32 [0, rows,
 // cols], extendible along images, one chunk per image, shuffled and
-// deflated at level when level > 0. It returns the dataset or -1.
-hid_t gs_create_matrix(hid_t file, const char *name, hsize_t rows, hsize_t cols, int level) {
+// deflated at level when level > 0, or declaring the optional filter
+// filter (when not 0) with its ncd client values cd: chunks encoded
+// outside HDF5 and written directly. It returns the dataset or -1.
+hid_t gs_create_matrix(hid_t file, const char *name, hsize_t rows, hsize_t cols, int level,
+                       int filter, const unsigned *cd, size_t ncd) {
 	hsize_t dims[3] = {0, rows, cols}, maxd[3] = {H5S_UNLIMITED, rows, cols}, chunk[3] = {1, rows, cols};
 	hid_t space = H5Screate_simple(3, dims, maxd);
 	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
 	hid_t d = -1;
 	if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 3, chunk) >= 0 &&
 	    // Shuffle first: grouping the floats' bytes makes deflate far more effective.
-	    (level == 0 || (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0))) {
+	    (level == 0 || (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0)) &&
+	    // Optional: HDF5 creates the dataset without the filter's code.
+	    (filter == 0 || H5Pset_filter(dcpl, (H5Z_filter_t)filter, H5Z_FLAG_OPTIONAL, ncd, cd) >= 0)) {
 		d = H5Dcreate2(file, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	}
 	if (dcpl >= 0) H5Pclose(dcpl);
 	if (space >= 0) H5Sclose(space);
 	return d;
+}
+
+// gs_filter_values reads the client values of filter in dset's creation
+// properties into cd (*ncd of room; *ncd becomes their number). It
+// returns 1 when dset declares the filter, 0 when not, -1 on error.
+int gs_filter_values(hid_t dset, int filter, unsigned *cd, size_t *ncd) {
+	hid_t dcpl = H5Dget_create_plist(dset);
+	if (dcpl < 0) return -1;
+	int n = H5Pget_nfilters(dcpl), found = 0;
+	for (int i = 0; i < n && !found; i++) {
+		unsigned flags;
+		size_t room = *ncd;
+		char name[64];
+		H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &room, cd, sizeof name, name, NULL);
+		if (id == (H5Z_filter_t)filter) {
+			found = 1;
+			*ncd = room;
+		}
+	}
+	H5Pclose(dcpl);
+	return n < 0 ? -1 : found;
+}
+
+// gs_read_chunk reads image n's chunk as it is stored (H5Dread_chunk, no
+// filter run) into buf, of cap bytes. It returns the chunk's size, 0 for
+// a chunk never written, -1 on error, -2 when buf is too small; *mask is
+// the filters skipped (bit i: filter i was not applied).
+long long gs_read_chunk(hid_t dset, hsize_t n, void *buf, size_t cap, unsigned *mask) {
+	hsize_t off[3] = {n, 0, 0}, size = 0;
+	if (H5Dget_chunk_storage_size(dset, off, &size) < 0) return -1;
+	if (size == 0) return 0;
+	if (size > cap) return -2;
+	if (H5Dread_chunk(dset, H5P_DEFAULT, off, mask, buf) < 0) return -1;
+	return (long long)size;
 }
 
 // gs_ensure_group opens the group name in loc, creating it when missing.

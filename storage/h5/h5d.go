@@ -5,7 +5,14 @@ package h5
 // #include "shim.h"
 import "C"
 
-import "unsafe"
+import (
+	"fmt"
+	"slices"
+	"unsafe"
+
+	"grayscott/storage"
+	"grayscott/storage/codec"
+)
 
 func setExtent(dset int64, n, rows, cols int) error {
 	return herr(C.gs_set_extent(C.hid_t(dset), C.hsize_t(n), C.hsize_t(rows), C.hsize_t(cols)),
@@ -78,17 +85,74 @@ func read2D(file int64, path string, dst []float32) error {
 
 func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset))) }
 
-// createMatrix creates /matrix for a rows×cols grid (see gs_create_matrix)
-// and returns it opened for appending.
-func createMatrix(file int64, rows, cols, level int) (int64, error) {
+// createMatrix creates /matrix for a rows×cols grid stored as c says (see
+// gs_create_matrix) and returns it opened for appending. A bitshuffle
+// dataset declares filter 32008 with codec.BitshuffleCDValues; they are
+// read back, so that a plugin registered in the process after all (its
+// set_local callback rewrites them) fails the run here, not its readers.
+func createMatrix(file int64, rows, cols int, c storage.Compression) (int64, error) {
 	cname := C.CString(Dataset)
 	defer C.free(unsafe.Pointer(cname))
-	d := C.gs_create_matrix(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols), C.int(level))
+	level, filter, cd := 0, 0, []C.uint{0}
+	switch c.Codec {
+	case storage.CodecDeflate:
+		level = c.Level
+	case storage.CodecBitshuffleLZ4:
+		filter, cd = codec.FilterBitshuffle, nil
+		for _, v := range codec.BitshuffleCDValues {
+			cd = append(cd, C.uint(v))
+		}
+	}
+	d := C.gs_create_matrix(C.hid_t(file), cname, C.hsize_t(rows), C.hsize_t(cols), C.int(level),
+		C.int(filter), &cd[0], C.size_t(len(cd)))
 	if d < 0 {
-		return -1, hdf5Err(errHDF5, "creating /%s (chunk 1×%d×%d, deflate %d)", Dataset, rows, cols, level)
+		return -1, hdf5Err(errHDF5, "creating /%s (chunk 1×%d×%d, %s)", Dataset, rows, cols, c)
 	}
 	C.H5Dclose(d)
-	return openDataset(file, Dataset)
+	dset, err := openDataset(file, Dataset)
+	if err != nil || filter == 0 {
+		return dset, err
+	}
+	if got, ok, err := filterValues(dset, filter); err != nil || !ok || !slices.Equal(got, codec.BitshuffleCDValues[:]) {
+		closeDataset(dset)
+		return -1, fmt.Errorf("h5: /%s declares filter %d with %v, not %v: a bitshuffle plugin registered in this process rewrote them",
+			Dataset, filter, got, codec.BitshuffleCDValues)
+	}
+	return dset, nil
+}
+
+// filterValues returns the client values dset declares for filter, and
+// whether it declares the filter at all.
+func filterValues(dset int64, filter int) ([]uint32, bool, error) {
+	var cd [16]C.uint
+	n := C.size_t(len(cd))
+	switch C.gs_filter_values(C.hid_t(dset), C.int(filter), &cd[0], &n) {
+	case -1:
+		return nil, false, hdf5Err(errHDF5, "reading the filters of /%s", Dataset)
+	case 0:
+		return nil, false, nil
+	}
+	out := make([]uint32, min(int(n), len(cd)))
+	for i := range out {
+		out[i] = uint32(cd[i])
+	}
+	return out, true, nil
+}
+
+// readChunk reads image n's chunk as it is stored into buf, and returns it
+// and whether the dataset's first filter was applied to it.
+func readChunk(dset int64, n int, buf []byte) ([]byte, bool, error) {
+	var mask C.uint
+	size := C.gs_read_chunk(C.hid_t(dset), C.hsize_t(n), unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &mask)
+	switch {
+	case size == -2:
+		return nil, false, fmt.Errorf("h5: image %d: its chunk is larger than an encoded image can be (%d bytes)", n, len(buf))
+	case size < 0:
+		return nil, false, hdf5Err(errHDF5, "reading image %d", n)
+	case size == 0:
+		return nil, false, fmt.Errorf("h5: image %d has no chunk in the file", n)
+	}
+	return buf[:size], mask&1 == 0, nil
 }
 
 // ensureGroup opens the group name in loc, creating it when missing.

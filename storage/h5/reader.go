@@ -18,6 +18,7 @@ type Reader struct {
 	dset               *hdf5.Dataset
 	images, rows, cols int
 	memspace           *hdf5.Dataspace
+	matrix             *images
 }
 
 // swmrRead is H5F_ACC_SWMR_READ, which gonum does not name.
@@ -58,6 +59,9 @@ func Open(path string) (_ *Reader, err error) {
 		return nil, fmt.Errorf("h5: /%s in %s is not 3-dimensional (dims %v)", Dataset, path, dims)
 	}
 	r.images, r.rows, r.cols = int(dims[0]), int(dims[1]), int(dims[2])
+	if r.matrix, err = newImages(r.dset.ID(), r.rows, r.cols); err != nil {
+		return nil, fmt.Errorf("%w in %s", err, path)
+	}
 	if r.memspace, err = hdf5.CreateSimpleDataspace([]uint{uint(r.rows * r.cols)}, nil); err != nil {
 		return nil, hdf5Err(err, "memory dataspace")
 	}
@@ -84,13 +88,21 @@ func (r *Reader) Refresh() (int, error) {
 	return r.images, nil
 }
 
-// ReadFrame reads image i into dst (rows·cols floats).
+// ReadFrame reads image i into dst (rows·cols floats), decoding
+// bitshuffle chunks in process (no plugin needed). A chunk that does not
+// decode is an error naming the image.
 func (r *Reader) ReadFrame(i int, dst []float32) error {
 	if i < 0 || i >= r.images {
 		return fmt.Errorf("h5: image %d out of range [0,%d) in %s", i, r.images, r.path)
 	}
 	if len(dst) != r.rows*r.cols {
 		return fmt.Errorf("h5: reading into %d floats, images have %d", len(dst), r.rows*r.cols)
+	}
+	if r.matrix.bitshuffle {
+		if err := r.matrix.read(i, dst); err != nil {
+			return fmt.Errorf("%w in %s", err, r.path)
+		}
+		return nil
 	}
 	fs := r.dset.Space()
 	defer fs.Close()
@@ -134,7 +146,7 @@ func (r *Reader) StoredBytes() int64 { return storageSize(r.dset.ID()) }
 // Checkpoint returns the step and image count of the file's newest valid
 // checkpoint, or ok = false when it has none.
 func (r *Reader) Checkpoint() (step int64, images int, ok bool) {
-	ck, _, ok := readCheckpoint(r.file.ID(), r.dset.ID(), r.rows, r.cols, r.images)
+	ck, _, ok := readCheckpoint(r.file.ID(), r.matrix, r.rows, r.cols, r.images)
 	if !ok {
 		return 0, 0, false
 	}

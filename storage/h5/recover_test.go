@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"grayscott/storage"
 )
 
 // The killed writer is this test binary run as TestKilledWriterHelper:
@@ -27,7 +29,7 @@ func TestKilledWriterHelper(t *testing.T) {
 	}
 	n, _ := strconv.Atoi(os.Getenv("GRAYSCOTT_TEST_FRAMES"))
 	p := testParams(9, 11, n)
-	f, err := Create(path, p, nil, Options{CompressionLevel: 1})
+	f, err := Create(path, p, nil, Options{Compression: storage.Deflate(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,10 @@ herr_t gs_write_2d(hid_t file, const char *path, const float *src);
 herr_t gs_read_image(hid_t dset, hsize_t n, hsize_t rows, hsize_t cols, float *dst);
 herr_t gs_read_2d(hid_t file, const char *path, float *dst);
 hid_t gs_open_dataset(hid_t file, const char *name);
-hid_t gs_create_matrix(hid_t file, const char *name, hsize_t rows, hsize_t cols, int level);
+hid_t gs_create_matrix(hid_t file, const char *name, hsize_t rows, hsize_t cols, int level,
+                       int filter, const unsigned *cd, size_t ncd);
+int gs_filter_values(hid_t dset, int filter, unsigned *cd, size_t *ncd);
+long long gs_read_chunk(hid_t dset, hsize_t n, void *buf, size_t cap, unsigned *mask);
 hid_t gs_ensure_group(hid_t loc, const char *name);
 hid_t gs_ensure_2d(hid_t loc, const char *name, hsize_t rows, hsize_t cols);
 hid_t gs_memspace(hsize_t rows, hsize_t cols);
@@ -63,6 +66,7 @@ void gs_version(unsigned *maj, unsigned *min, unsigned *rel);
 
 // h5p.c
 herr_t gs_set_shuffle(hid_t dcpl);
+void gs_plugins_off(void);
 hsize_t gs_unlimited(void);
 
 #endif

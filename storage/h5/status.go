@@ -1,6 +1,10 @@
 package h5
 
-import "fmt"
+import (
+	"fmt"
+
+	"grayscott/storage"
+)
 
 // Status is what a file says of its run: the one decoder of the run
 // attributes (frames_written, completed, stop_reason, the compression) that
@@ -22,8 +26,9 @@ type Status struct {
 	// StopReason says why a run ended early; it is empty while the run
 	// goes on, after it completed, and when it was killed.
 	StopReason string
-	// CompressionLevel is the deflate level of /matrix (0: raw).
-	CompressionLevel int
+	// Compression is how /matrix stores images (the course's own files
+	// included: it is read from the dataset's filters).
+	Compression storage.Compression
 	// StoredBytes is what /matrix takes in the file.
 	StoredBytes int64
 	// Checkpoint is the newest valid checkpoint, nil when there is none.
@@ -43,12 +48,19 @@ type CheckpointInfo struct {
 // RawBytes is what the images take uncompressed: 4 bytes per value.
 func (s Status) RawBytes() int64 { return int64(s.Images) * int64(s.Rows) * int64(s.Cols) * 4 }
 
-// Codec names how /matrix is stored: "none", or "deflate N (shuffled)".
+// Codec says how /matrix is stored, for a person: "none", "deflate 6
+// (shuffled)" or "bitshuffle-lz4", then the mantissa bits kept when not
+// all are, and the error bound they give.
 func (s Status) Codec() string {
-	if s.CompressionLevel == 0 {
-		return "none"
+	c := s.Compression.Normal()
+	out := string(c.Codec)
+	if c.Codec == storage.CodecDeflate {
+		out = fmt.Sprintf("deflate %d (shuffled)", c.Level)
 	}
-	return fmt.Sprintf("deflate %d (shuffled)", s.CompressionLevel)
+	if !c.Lossless() {
+		out += fmt.Sprintf(", V rounded to %d mantissa bits (|error| ≤ 2^-%d·|V|)", c.KeepBits, c.KeepBits+1)
+	}
+	return out
 }
 
 // Ended says how the run ended, for a reader following the file: "" while
@@ -77,6 +89,13 @@ func (s Status) Ended() string {
 // run attributes: its Status says so (Run false) and is no error.
 func (r *Reader) Status() (Status, error) {
 	st := Status{Path: r.path, Images: r.images, Rows: r.rows, Cols: r.cols, StoredBytes: r.StoredBytes(), Writing: true}
+	var err error
+	if err = r.withRoot(func(root int64) error {
+		st.Compression, err = matrixCompression(r.dset.ID(), root)
+		return err
+	}); err != nil {
+		return st, err
+	}
 	if busy, err := writerHolds(r.path); err == nil {
 		st.Writing = busy
 	}
@@ -96,11 +115,6 @@ func (r *Reader) Status() (Status, error) {
 	if st.StopReason, err = r.String("stop_reason"); err != nil {
 		st.StopReason = "" // files of earlier versions deleted it on completion
 	}
-	level, err := r.Int("compression_level")
-	if err != nil {
-		return st, err
-	}
-	st.CompressionLevel = int(level)
 	return st, nil
 }
 

@@ -27,7 +27,7 @@ func TestFilesIdenticalAcrossBufferLens(t *testing.T) {
 		opts := storage.WriterOptions{BufferLen: c.bufferLen, Workers: c.workers, FlushEvery: 5}
 		pool := storage.NewPool(opts.PoolSize(), p.Cells())
 		w, err := storage.StartWriter(func() (storage.Sink, error) {
-			return Create(path, p, nil, Options{CompressionLevel: c.level})
+			return Create(path, p, nil, Options{Compression: storage.Deflate(c.level)})
 		}, pool, opts)
 		if err != nil {
 			t.Fatal(err)
