@@ -37,10 +37,10 @@ const DefaultBufferLen = 1
 
 // Flags are the parsed, syntactically valid flags.
 type Flags struct {
-	Params      sim.Params
-	Output      string
-	Resume      string
-	Force       bool
+	Params sim.Params
+	Output string
+	Resume string
+	Force  bool
 	// Compression is --compression with --keep-bits (or the alias
 	// --compression-level N: deflate at N, none for 0).
 	Compression storage.Compression
