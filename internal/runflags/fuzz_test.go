@@ -19,6 +19,7 @@ func FuzzParseRunFlags(f *testing.F) {
 		"", "-r 512 -c 512 -n 10", "-f NaN", "-t 5 --du 0.1", "-t 5.0000001", "--boundary periodic",
 		"-e 0", "--workgroup 32x8", "--workgroup 1025x1", "--compression-level 9 --compress-workers 0",
 		"-r 46341 -c 46341", "--storage-buffer-len -1", "-k 1e39", "--readback-slots 0", "-n -1",
+		"--compression bitshuffle-lz4 --keep-bits 10", "--compression deflate:9", "--keep-bits 0", "--compression deflate: --compression-level 3",
 	} {
 		f.Add(seed)
 	}
@@ -49,6 +50,9 @@ func FuzzParseRunFlags(f *testing.F) {
 		}
 		if err := cfg.Params.Validate(); err != nil {
 			t.Fatalf("%q: accepted invalid parameters: %v", args, err)
+		}
+		if err := cfg.Compression.Validate(); err != nil {
+			t.Fatalf("%q: accepted an invalid compression %+v: %v", args, cfg.Compression, err)
 		}
 		if cfg.WorkGroup.X*cfg.WorkGroup.Y > gpuconf.MaxInvocations || cfg.WorkGroup.X < 0 || (cfg.WorkGroup.X == 0) != (cfg.WorkGroup.Y == 0) ||
 			cfg.ReadbackSlots < 1 || cfg.BufferLen < 0 {
