@@ -242,7 +242,10 @@ func TestServeBadAddress(t *testing.T) {
 			append([]string{"run", "-o", out, "-n", "2", "--serve", c.addr}, slowRun...),
 			{"serve", file, "--addr", c.addr},
 		} {
-			code, _, stderr := runMain(args...)
+			var code int
+			var stderr string
+			// A bad address accepted would serve (or run) on: fail, not hang.
+			testutil.WithDeadline(t, time.Minute, func() { code, _, stderr = runMain(args...) })
 			if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 				t.Errorf("%v: exit %d, %q; want exit 2 and one line saying %q", args, code, stderr, c.want)
 			}
