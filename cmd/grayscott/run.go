@@ -194,7 +194,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
-	page, err := servePage(cfg, log) // bound before any work: a bad address is bad input
+	page, err := servePage(cfg, log, stderr) // bound before any work: a bad address is bad input
 	if err != nil {
 		return err
 	}
@@ -359,8 +359,10 @@ type runPage struct {
 }
 
 // servePage binds --serve's address and serves the run's page there; nil
-// without --serve. A bad address is a usage error.
-func servePage(cfg *runConfig, log *slog.Logger) (*runPage, error) {
+// without --serve. A bad address is a usage error. The page's address is
+// said even with -q: it is what --serve asked for (with :0, the only way
+// to learn the port).
+func servePage(cfg *runConfig, log *slog.Logger, stderr io.Writer) (*runPage, error) {
 	if cfg.serve == "" {
 		return nil, nil
 	}
@@ -372,7 +374,11 @@ func servePage(cfg *runConfig, log *slog.Logger) (*runPage, error) {
 	if srv.Exposed() {
 		log.Warn("--serve "+cfg.serve+" is reachable beyond this machine: "+serve.Exposure, "url", srv.URL())
 	}
-	log.Info("serving the run's page", "url", srv.URL())
+	if cfg.quiet {
+		fmt.Fprintf(stderr, "grayscott: serving the run's page at %s\n", srv.URL())
+	} else {
+		log.Info("serving the run's page", "url", srv.URL())
+	}
 	return &runPage{run, srv}, nil
 }
 

@@ -271,3 +271,14 @@ func TestServeBeyondLoopbackWarns(t *testing.T) {
 		t.Errorf("exit %d, warnings %q; want exit 0 and one warning", code, warnings)
 	}
 }
+
+// TestServeQuietSaysTheAddress: -q prints nothing but errors and the
+// page's address, which --serve :0 gives no other way to learn.
+func TestServeQuietSaysTheAddress(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run.h5")
+	code, stdout, stderr := runMain("run", "-q", "-o", out, "-n", "1", "-r", "16", "-c", "16", "-e", "2", "--engine", "cpu", "--serve", "127.0.0.1:0")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != exitOK || stdout != "" || len(lines) != 1 || !strings.Contains(lines[0], "page at http://127.0.0.1:") || strings.HasSuffix(lines[0], ":0/") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 0 and one line with the page's address", code, stdout, stderr)
+	}
+}
