@@ -174,7 +174,7 @@ func Parse(args []string, stdout io.Writer) (*Flags, error) {
 	fs.BoolVar(&f.Window, "window", false, "show the simulation live in a window (keys below)")
 	fs.IntVar(&f.StepsPerDraw, "steps-per-draw", 0, "with --window: steps between draws (0 = as many as the display's pace allows)")
 	fs.StringVar(&f.Screenshot, "screenshot", "", "with --window: save the last drawn frame as a PNG at the end")
-	fs.BoolVarP(&f.Quiet, "quiet", "q", false, "print nothing but errors (no progress, no summary)")
+	fs.BoolVarP(&f.Quiet, "quiet", "q", false, "print nothing but errors (no progress, no summary; --serve's address still)")
 	fs.BoolVarP(&f.Verbose, "verbose", "v", false, "log GL details and debug messages")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
