@@ -490,7 +490,7 @@ func TestInfoLaysOutSeveralFiles(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 1, the damaged file named, and two files described:\n%s", code, stderr, stdout)
 	}
 	_, _, rendered := runMain("render", run, "-o", filepath.Join(dir, "last.png"))
-	if !strings.Contains(stdout, "checkpoint         at image 3 (step 12)") || !strings.Contains(rendered, "wrote image 3 ") {
+	if !regexp.MustCompile(`\n    checkpoint +at image 3 \(step 12\)`).MatchString(stdout) || !strings.Contains(rendered, "wrote image 3 ") {
 		t.Errorf("info's checkpoint and render's last image disagree:\n%s\n%s", stdout, rendered)
 	}
 	for _, file := range strings.Split(strings.TrimSpace(stdout), "\n\n") {
