@@ -127,6 +127,30 @@ for where in disk shm; do
   done
 done
 
+# The bench's table (bench/report.go): a heading per section ("limits", a
+# grid such as 1024² or 1080×1920) at column 0, then rows indented by two
+# spaces: stage, configuration, median and unit, ...
+heading='^(limits|[0-9]+(²|×[0-9]+))$'
+rows() { # rows STAGES FILE...: the rows whose stage matches STAGES (an ERE), under their heading
+  awk -v heading="$heading" -v want="^ +($1)" '
+    FNR == 1 { section = ""; shown = "" }
+    $0 ~ heading { section = $0; next }
+    $0 ~ want { if (section != shown) { print "  " section; shown = section }; print "  " $0 }' "${@:2}" 2>/dev/null
+}
+fastest() { # fastest FILE...: per grid, the GPU compute row with the most cell-updates/s
+  awk -v heading="$heading" '
+    $0 ~ heading { section = $0; next }
+    /^ +compute +gpu .*cell-updates\/s/ {
+      for (i = 1; i < NF; i++) if ($(i + 1) == "cell-updates/s") rate = $i + 0
+      if (!(section in best)) order[++n] = section
+      else if (rate <= best[section]) next
+      best[section] = rate; row[section] = $0
+    }
+    END {
+      for (i = 1; i <= n; i++) print "  " order[i] "\n  " row[order[i]]
+      if (n == 0) print "  none (the bench measured no GPU engine)"
+    }' "$@" 2>/dev/null
+}
 {
   echo "grayscott gpu-check, $(date -u)"
   grep -h -m1 -A1 '^name' "$out/machine.txt" 2>/dev/null
@@ -136,11 +160,11 @@ done
   echo "-- gpu tests"
   grep -h -- '--- FAIL\|^ok\|^FAIL\|^PASS' "$out/gpu-tests.log" 2>/dev/null
   echo "-- fastest GPU kernel per grid (GPU timer)"
-  grep -h -E '^compute .* gpu .*cell-updates/s' "$out"/bench-sizes.log 2>/dev/null | sort -k2,2 -k7,7gr | awk '!seen[$2]++'
+  fastest "$out"/bench-sizes.log
   echo "-- each kernel in a fresh process, largest grid"
-  grep -h -E '^compute .* gpu .*cell-updates/s' "$out"/fresh-*.log 2>/dev/null
+  rows 'compute +gpu .*cell-updates/s' "$out"/fresh-*.log
   for f in "$out"/bench-sizes.log "$out"/e2e-*.log; do
-    [ -f "$f" ] && { echo "-- $(basename "$f" .log)"; grep -E '^(memory-copy|host-copy|readback|disk-write|storage|end-to-end)|^compute .* cpu .*cell-updates' "$f"; }
+    [ -f "$f" ] && { echo "-- $(basename "$f" .log)"; rows '(memory-copy|host-copy|readback|disk-write|storage|end-to-end) |compute +cpu .*cell-updates' "$f"; }
   done
   if [ ${#failed[@]} -eq 0 ]; then echo "every step passed"; else echo "FAILED: ${failed[*]}"; fi
 } >"$out/summary.txt"
