@@ -50,6 +50,7 @@ var notInSweeps = map[string]string{
 	"resume": "the sweep resumes interrupted points itself", "force": "the sweep reruns what needs it itself",
 	"window": "a sweep runs without a window", "screenshot": "a sweep runs without a window",
 	"json": "the sweep writes summary.csv", "steps-per-draw": "a sweep runs without a window",
+	"serve": "its points would share one address; grayscott serve DIR shows the sweep live",
 }
 
 // pathFlags take a file name, which may hold commas: never a list.

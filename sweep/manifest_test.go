@@ -51,6 +51,7 @@ func TestParseRejects(t *testing.T) {
 		{"--feedrate", "0.01,,0.02"}, {"--feedrate", "0.01:0.02:1"}, {"--boundary", "0:1:2"},
 		{"--feedrate", "0.01,0.02", "--feedrate", "0.03"}, {"--threads", "1,2", "-f", "0.01,0.02"},
 		{"-o", "x.h5", "-f", "0.01,0.02"}, {"--nbimage", "1:2:3"}, {"stray"},
+		{"--serve", ":8080", "-f", "0.01,0.02"}, {"--serve=:0", "-f", "0.01,0.02"},
 	} {
 		if _, _, err := parseArgs(args); err == nil {
 			t.Errorf("parseArgs(%q) accepted", args)

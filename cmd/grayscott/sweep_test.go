@@ -179,6 +179,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"no list at all", []string{"--feedrate", "0.01"}, "no model flag holds a list"},
 		{"bad value in a list", []string{"--feedrate", "0.01,abc"}, "point 1"},
 		{"output given", []string{"--feedrate", "0.01,0.02", "-o", "x.h5"}, "the sweep names each point's file"},
+		{"serve given", []string{"--feedrate", "0.01,0.02", "--serve", ":0"}, "sweep: --serve is not a sweep flag: its points would share one address; grayscott serve DIR shows the sweep live"},
 		{"whole numbers", []string{"--nbrow", "10:20:4"}, "not a whole number"},
 		{"a value twice", []string{"--killrate", "0.05,0.05"}, "appears twice"},
 		{"slurm flag, local sweep", []string{"--killrate", "0.05,0.06", "--scheduler", "local", "--partition", "gpu"}, "is for --scheduler slurm"},
