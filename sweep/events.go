@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"grayscott/internal/plural"
 )
 
 // Event is what Sweep.Report is told: Planned, PointEnded, Submitted,
@@ -86,8 +88,8 @@ func (e PointEnded) String() string {
 }
 
 func (e Submitted) String() string {
-	return fmt.Sprintf("submitted %s job %s, %d tasks (%s); grayscott sweep %s --status shows where it is",
-		schedulerName(e.Scheduler), e.Job, e.Tasks, e.Array, e.Dir)
+	return fmt.Sprintf("submitted %s job %s, %s (%s); grayscott sweep %s --status shows where it is",
+		schedulerName(e.Scheduler), e.Job, plural.N(e.Tasks, "task"), e.Array, e.Dir)
 }
 
 func (e Progress) String() string {
@@ -102,7 +104,7 @@ func (e Cancelled) String() string {
 	if len(e.Jobs) == 0 {
 		return fmt.Sprintf("no task of its jobs (%s) is in the queue: nothing to cancel", strings.Join(e.Of, ", "))
 	}
-	return fmt.Sprintf("cancelled jobs %s (%d tasks)", strings.Join(e.Jobs, ", "), e.Tasks)
+	return fmt.Sprintf("cancelled %s %s (%s)", plural.Word(len(e.Jobs), "job"), strings.Join(e.Jobs, ", "), plural.N(e.Tasks, "task"))
 }
 
 // schedulerName is a scheduler's name as prose spells it: Slurm.
@@ -134,8 +136,8 @@ func (s Size) String() string {
 	if !s.Uniform {
 		return fmt.Sprintf("%s in all for %d points of different sizes (before compression)", formatBytes(s.Bytes), s.Points)
 	}
-	return fmt.Sprintf("%d points × %d images of %d×%d (%s each) = %s (before compression)",
-		s.Points, s.Images, s.Rows, s.Cols, formatBytes(s.ImageBytes()), formatBytes(s.Bytes))
+	return fmt.Sprintf("%s × %s of %d×%d (%s each) = %s (before compression)",
+		plural.N(s.Points, "point"), plural.N(s.Images, "image"), s.Rows, s.Cols, formatBytes(s.ImageBytes()), formatBytes(s.Bytes))
 }
 
 // formatBytes writes n in SI units with 3 significant digits: "46.1 kB".

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"grayscott/internal/plural"
 	"grayscott/storage/h5"
 )
 
@@ -52,21 +53,21 @@ type Observation struct {
 // is a failure; no file is pending; any other file is interrupted.
 func (o Observation) State() (state State, detail string) {
 	if o.FileErr == nil && o.File.Completed {
-		return Done, fmt.Sprintf("%d images", o.File.Images)
+		return Done, plural.N(o.File.Images, "image")
 	}
 	images := o.File.Images
 	if t := o.Task; t != nil {
 		if t.Waiting {
 			return Queued, fmt.Sprintf("task %s %s", t.ID, t.State)
 		}
-		return Running, fmt.Sprintf("%d images so far, task %s %s", images, t.ID, t.State)
+		return Running, fmt.Sprintf("%s so far, task %s %s", plural.N(images, "image"), t.ID, t.State)
 	}
 	if mk := o.Running; mk != nil {
 		switch {
 		case mk.Job != "" && o.QueueKnown:
 			return Failed, fmt.Sprintf("its task %s ended without a word (killed, out of memory or time?)", mk.Job)
 		case !o.Here || o.Alive:
-			d := fmt.Sprintf("%d images so far", images)
+			d := plural.N(images, "image") + " so far"
 			if mk.Job != "" {
 				d += ", task " + mk.Job
 			}
@@ -86,7 +87,7 @@ func (o Observation) State() (state State, detail string) {
 	if o.FileErr != nil {
 		return Interrupted, o.FileErr.Error()
 	}
-	return Interrupted, fmt.Sprintf("%d images", images)
+	return Interrupted, plural.N(images, "image")
 }
 
 // Start is how a point's next run begins.

@@ -66,6 +66,24 @@ func TestPointState(t *testing.T) {
 	}
 }
 
+// TestPointStateOneImage: a detail counts one image as "1 image".
+func TestPointStateOneImage(t *testing.T) {
+	one := func(o Observation) Observation { o.File.Images = 1; return o }
+	for _, c := range []struct {
+		o    Observation
+		want string
+	}{
+		{one(complete), "1 image"},
+		{one(partial), "1 image"},
+		{withRunning(one(partial), localRun, true, true), "1 image so far"},
+		{withTask(one(partial), started), "1 image so far, task 7_1 RUNNING"},
+	} {
+		if _, detail := c.o.State(); detail != c.want {
+			t.Errorf("%+v: detail %q, want %q", c.o, detail, c.want)
+		}
+	}
+}
+
 // TestPointStart: how a point's next run begins: a new file, a resumed
 // one (an interrupted point, a failed point retried from its checkpoint),
 // or over (no checkpoint, an unreadable file); a done point runs nothing.

@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -335,5 +336,22 @@ func TestPlannedSize(t *testing.T) {
 	sizes.Run(context.Background(), &fakeBatch{}, fake, false)
 	if p := of[Planned](ev); len(p) != 1 || p[0].Size.Bytes != 3*12*(16+1000)*4 || !strings.Contains(p[0].Size.String(), "146 kB in all for 2 points of different sizes") {
 		t.Errorf("planned %v", p)
+	}
+}
+
+// TestEventsCountInWords: a count of one reads "1 image", "1 task".
+func TestEventsCountInWords(t *testing.T) {
+	for _, c := range []struct {
+		e    fmt.Stringer
+		want string
+	}{
+		{Size{Points: 2, Images: 1, Rows: 4, Cols: 8, Bytes: 256, Uniform: true}, "2 points × 1 image of 4×8 (128 B each) = 256 B (before compression)"},
+		{Submitted{Scheduler: "slurm", Job: "7", Tasks: 1, Array: "0", Dir: "fk"}, "submitted Slurm job 7, 1 task (0); grayscott sweep fk --status shows where it is"},
+		{Cancelled{Jobs: []string{"7"}, Tasks: 1}, "cancelled job 7 (1 task)"},
+		{Cancelled{Jobs: []string{"7", "8"}, Tasks: 3}, "cancelled jobs 7, 8 (3 tasks)"},
+	} {
+		if got := c.e.String(); got != c.want {
+			t.Errorf("%#v: %q, want %q", c.e, got, c.want)
+		}
 	}
 }
