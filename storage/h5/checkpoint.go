@@ -133,12 +133,14 @@ func readCheckpoint(file int64, im *images, rows, cols, images int) (*Checkpoint
 
 // readExactV reads the V of a checkpoint that follows images images:
 // exact beside U where /matrix rounds it, else /matrix's last image. (The
-// checksum, of the exact V, rejects the rounded one.)
+// checksum, of the exact V, rejects the rounded one.) It asks whether the
+// exact V is there rather than trying to read it: HDF5 prints a failed
+// call's error stack on a thread where nothing turned that off, and most
+// files (the lossless ones) have none.
 func readExactV(file int64, slot int, im *images, images int, dst []float32) error {
-	if err := read2D(file, CheckpointGroup+"/"+exactVSlots[slot], dst); err == nil {
-		return nil
+	if name := CheckpointGroup + "/" + exactVSlots[slot]; linkExists(file, name) {
+		return read2D(file, name, dst)
 	}
-	clearErrors()
 	return im.read(images-1, dst)
 }
 

@@ -83,6 +83,14 @@ func read2D(file int64, path string, dst []float32) error {
 	return herr(C.gs_read_2d(C.hid_t(file), cpath, (*C.float)(unsafe.Pointer(&dst[0]))), "reading %s", path)
 }
 
+// linkExists reports whether path, whose group exists, names something in
+// file (H5Lexists, which fails on no missing last name).
+func linkExists(file int64, path string) bool {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return C.H5Lexists(C.hid_t(file), cpath, C.H5P_DEFAULT) > 0
+}
+
 func storageSize(dset int64) int64 { return int64(C.gs_storage_size(C.hid_t(dset))) }
 
 // createMatrix creates /matrix for a rows×cols grid stored as c says (see
