@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/storage/h5"
 	"grayscott/storage/h5/guard"
 	"grayscott/storage/h5/h5test"
@@ -151,6 +153,11 @@ func killTrial(t *testing.T, name string, base, extra []string, rng *rand.Rand) 
 	if py >= 0 && py != n {
 		t.Errorf("%s: plain h5py sees %d images, grayscott %d", name, py, n)
 	}
+	if py >= 0 {
+		// No phantom image in h5py either (through the plugin for
+		// bitshuffle): each image it reads is the uninterrupted run's.
+		testutil.SameImages(t, name+": the killed file read by h5py", testutil.H5pyImages(t, out), ref[:n])
+	}
 	if flushed := w.lastFlush(); n < flushed {
 		t.Errorf("%s: the run reported %d images flushed; the file holds %d", name, flushed, n)
 	}
@@ -162,21 +169,31 @@ func killTrial(t *testing.T, name string, base, extra []string, rng *rand.Rand) 
 	if n := checkPrefix(t, out, ref); n != len(ref) {
 		t.Errorf("%s: the resumed file holds %d images, want %d", name, n, len(ref))
 	}
+	if slices.Contains(extra, "--compression") && py >= 0 {
+		testutil.SameImages(t, name+": the resumed file read by h5py", testutil.H5pyImages(t, out), ref)
+	}
 	return true
 }
 
 // TestKilledRunsOpenInEveryReader kills runs of both engines with SIGKILL
 // at random moments (from a logged seed), ten per engine: during flushes
 // (--flush-every 1), publishes (--publish-every 1ms) and plain appends,
-// raw and compressed. Every file opens in plain h5py and h5dump within
-// 10 s, holds the uninterrupted run's images, and resumes to it.
+// raw, deflated and bitshuffled (lossless, and with --keep-bits 10, whose
+// images are compared with the uninterrupted rounded run). Every file
+// opens in plain h5py and h5dump within 10 s, holds the uninterrupted
+// run's images (in grayscott and in h5py, through the bitshuffle plugin),
+// and resumes to it bit for bit.
 func TestKilledRunsOpenInEveryReader(t *testing.T) {
-	shapes := [][]string{
-		{"--flush-every", "1"},
-		{"--flush-every", "8", "--publish-every", "1ms"},
-		{"--flush-every", "1", "--compression-level", "1"},
-		{"--flush-every", "5", "--publish-every", "1ms", "--compression-level", "1", "--storage-buffer-len", "2"},
-		{"--flush-every", "3", "--storage-buffer-len", "0", "--readback-slots", "1"},
+	rounded := []string{"--compression", "bitshuffle-lz4", "--keep-bits", "10"}
+	shapes := []struct{ images, other []string }{ // images: flags that change the images
+		{nil, []string{"--flush-every", "1"}},
+		{nil, []string{"--flush-every", "8", "--publish-every", "1ms"}},
+		{nil, []string{"--flush-every", "1", "--compression-level", "1"}},
+		{nil, []string{"--flush-every", "5", "--publish-every", "1ms", "--compression-level", "1", "--storage-buffer-len", "2"}},
+		{nil, []string{"--flush-every", "3", "--storage-buffer-len", "0", "--readback-slots", "1"}},
+		{nil, []string{"--flush-every", "2", "--compression", "bitshuffle-lz4"}},
+		{rounded, []string{"--flush-every", "4", "--publish-every", "1ms", "--compress-workers", "0"}},
+		{rounded, []string{"--flush-every", "1", "--storage-buffer-len", "2"}},
 	}
 	for _, engine := range []string{"gpu", "cpu"} {
 		t.Run(engine, func(t *testing.T) {
@@ -190,7 +207,9 @@ func TestKilledRunsOpenInEveryReader(t *testing.T) {
 				if engine == "cpu" {
 					base = cpuKillArgs
 				}
-				extra := append(append([]string{}, base...), shapes[trial%len(shapes)]...)
+				shape := shapes[trial%len(shapes)]
+				base = append(append([]string{}, base...), shape.images...)
+				extra := append(append([]string{}, base...), shape.other...)
 				if killTrial(t, fmt.Sprintf("%s trial %d %v", engine, trial, extra), base, extra, rng) {
 					valid++
 				}

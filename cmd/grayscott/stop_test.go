@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/storage/h5"
 	"grayscott/storage/h5/h5test"
 )
@@ -445,7 +447,9 @@ func TestWriteFailure(t *testing.T) {
 
 // TestDiskFull runs out of space on a small tmpfs: exit 1 with an error
 // naming the file, the image and the cause, and the file still opens with
-// the images written before.
+// the images written before, raw, deflated or bitshuffled (lossless or
+// with --keep-bits 10, against the uninterrupted rounded run): in
+// grayscott, and for files with a codec in h5py through the plugin too.
 func TestDiskFull(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a small tmpfs needs root (CI runs as root); the injected-fault test covers the rest")
@@ -455,10 +459,18 @@ func TestDiskFull(t *testing.T) {
 		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, b)
 	}
 	defer exec.Command("umount", dir).Run()
-	ref := reference(t)
+	rounded := []string{"--compression", "bitshuffle-lz4", "--keep-bits", "10"}
 	for i, extra := range [][]string{{}, {"--storage-buffer-len", "0", "--flush-every", "10"},
 		{"--compression-level", "1", "--flush-every", "5"}, {"--compression-level", "1", "--compress-workers", "0", "--flush-every", "5"},
-		{"--compression-level", "1", "--storage-buffer-len", "0"}} {
+		{"--compression-level", "1", "--storage-buffer-len", "0"},
+		{"--compression", "bitshuffle-lz4", "--flush-every", "5"},
+		{"--compression", "bitshuffle-lz4", "--compress-workers", "0", "--storage-buffer-len", "0"},
+		append(rounded, "--flush-every", "7"),
+		append(rounded, "--compress-workers", "0", "--flush-every", "3")} {
+		ref := reference(t)
+		if slices.Contains(extra, "--keep-bits") {
+			ref = uninterrupted(t, rounded)
+		}
 		out := filepath.Join(dir, fmt.Sprintf("full%d.h5", i))
 		var code int
 		var stderr string
@@ -487,7 +499,11 @@ func TestDiskFull(t *testing.T) {
 		if fw := h5test.Int(t, out, "frames_written"); fw != int64(n) {
 			t.Errorf("%v: /matrix holds %d images, frames_written says %d", extra, n, fw)
 		}
+		if slices.Contains(extra, "--compression") {
+			testutil.SameImages(t, fmt.Sprintf("%v: the file of a full disk, read by h5py", extra), testutil.H5pyImages(t, out), ref[:n])
+		}
 		t.Logf("%v: %d images kept; error: %s", extra, n, strings.TrimSpace(stderr))
 		os.Remove(out)
+		os.Remove(h5.XDMFPath(out)) // its sidecar too: each shape has the whole disk
 	}
 }
