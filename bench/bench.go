@@ -3,10 +3,12 @@
 // bandwidth (a copy shader), host memory copies, the CPU's last-level
 // cache and the disk's write bandwidth. The stages are compute alone (per
 // engine: the GPU per kernel and work group, the CPU per thread count),
-// readback alone, storage alone (per compression level and flush policy)
-// and the whole pipeline (per engine and storage buffer length; 0 is
-// synchronous). Each figure is a median over repeats with its range,
-// warm-up excluded.
+// readback alone, the codecs alone (encode speed of one worker and the
+// compression ratio, on two images of the run itself: early and
+// developed), storage alone (per codec, image and flush policy) and the
+// whole pipeline (per engine, storage buffer length and codec; buffer
+// length 0 is synchronous). Each figure is a median over repeats with its
+// range, warm-up excluded.
 //
 // Run measures on the GL context it is given (none: the CPU engine only),
 // with the kernels, work groups and thread counts it is given; it reads no
@@ -38,7 +40,7 @@ import (
 // Figure is one measured quantity: a median over repeats with its spread.
 // Fields that do not apply to a stage are -1 or "".
 type Figure struct {
-	Stage       string  `json:"stage"`  // memory-copy, host-copy, cpu-cache, disk-write, compute, readback, storage, end-to-end
+	Stage       string  `json:"stage"`  // memory-copy, host-copy, cpu-cache, disk-write, compute, readback, codec, storage, end-to-end
 	Engine      string  `json:"engine"` // gpu or cpu, for compute, readback and end-to-end
 	Size        int     `json:"size"`   // grid side: size×size cells (rounded √cells for other shapes)
 	Rows        int     `json:"rows"`
@@ -48,7 +50,14 @@ type Figure struct {
 	Threads     int     `json:"threads"` // the CPU engine's threads (0: not the CPU)
 	Cache       string  `json:"cache"`   // CPU compute: whether the grid's fields (16 B per cell) fit the last-level cache
 	BufferLen   int     `json:"storage_buffer_len"`
-	Compression int     `json:"compression_level"`
+	Codec       string  `json:"codec"`              // codec, storage, end-to-end: as --compression takes it (none, deflate:1, bitshuffle-lz4)
+	KeepBits    int     `json:"keep_bits"`          // with Codec: V's mantissa bits kept (23: lossless)
+	Compression int     `json:"compression_level"`  // with Codec: deflate's level (0: another codec)
+	Image       string  `json:"image"`              // codec, storage: the image encoded, early or developed
+	ImageSteps  int     `json:"image_steps"`        // the steps that made it from the initial state
+	Ratio       float64 `json:"ratio"`              // codec, compressed storage: raw bytes over stored bytes
+	MaxRelError float64 `json:"max_relative_error"` // codec: the largest |decoded − v|/|v| of the image (checked against the bound)
+	VsRaw       float64 `json:"vs_raw"`             // compressed storage, end-to-end: the figure over the same configuration's with the codec none (0: not measured)
 	FlushEvery  int     `json:"flush_every"`
 	Metric      string  `json:"metric"`
 	Unit        string  `json:"unit"`
@@ -56,7 +65,7 @@ type Figure struct {
 	Min         float64 `json:"min"`
 	Max         float64 `json:"max"`
 	Repeats     int     `json:"repeats"`
-	Timing      string  `json:"timing"` // gpu-timer or wall
+	Timing      string  `json:"timing"` // gpu-timer, wall, or thread-cpu (codec: the CPU time of the encoding thread)
 	ImagesPerS  float64 `json:"images_per_s"`
 	Limit       float64 `json:"limit"`      // the matching hardware limit, in Unit (0: none)
 	LimitName   string  `json:"limit_name"` // which measured limit
@@ -78,6 +87,8 @@ type Report struct {
 	LLCBytes  int64    `json:"llc_bytes"` // the CPU's last-level cache (0: unknown)
 	Steps     int      `json:"steps_per_image"`
 	Images    int      `json:"images"`
+	Early     int      `json:"early_steps"`     // the steps that make the codec and storage stages' early image
+	Developed int      `json:"developed_steps"` // and their developed image
 	Repeats   int      `json:"repeats"`
 	Figures   []Figure `json:"figures"`
 }
@@ -107,9 +118,9 @@ type Options struct {
 	// Threads lists the CPU engine's thread counts for the compute stage;
 	// its readback and end-to-end runs use the last.
 	Threads     []int
-	BufferLens  []int // storage buffer lengths for the end-to-end runs
-	Compression []int // levels for the storage stage; the first also end to end
-	Flushes     []int // flush policies (flush every N images, 0 at the end); the first also end to end
+	BufferLens  []int                 // storage buffer lengths for the end-to-end runs
+	Compression []storage.Compression // codecs with their kept bits: of the codec stage (but none), storage and end to end
+	Flushes     []int                 // flush policies (flush every N images, 0 at the end); the first also end to end
 	WorkGroups  []gpu.WorkGroup
 	Kernels     []string
 	// EndToEndFastest runs the GPU's end-to-end stage with the kernel and
@@ -121,6 +132,10 @@ type Options struct {
 	EndToEndWorkGroup gpu.WorkGroup
 	Images, Steps     int // images per storage, readback and end-to-end measurement; steps per image
 	Repeats           int
+	// EarlySteps and DevelopedSteps make the images of the codec and
+	// storage stages: V after that many steps from the initial state, on
+	// the engine that computes fastest at the grid (1 ≤ early < developed).
+	EarlySteps, DevelopedSteps int
 	// Dir holds the storage files; its disk is the one measured.
 	Dir string
 	// Quick measures the limits on small buffers (a check that all runs).
@@ -153,6 +168,17 @@ func (o *Options) check(glctx *gpu.Context) error {
 	if o.Images < 1 || o.Steps < 1 || o.Repeats < 1 {
 		return fmt.Errorf("bench: images %d, steps %d, repeats %d: each must be at least 1", o.Images, o.Steps, o.Repeats)
 	}
+	if o.EarlySteps < 1 || o.DevelopedSteps <= o.EarlySteps {
+		return fmt.Errorf("bench: early image after %d steps, developed after %d: want 1 ≤ early < developed", o.EarlySteps, o.DevelopedSteps)
+	}
+	o.Compression = slices.Clone(o.Compression) // normalised below: the caller's stays as it is
+	for i, c := range o.Compression {
+		c = c.Normal()
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("bench: codec %s: %v", c, err)
+		}
+		o.Compression[i] = c
+	}
 	if o.EndToEndKernel == "" && len(o.Kernels) > 0 {
 		o.EndToEndKernel = o.Kernels[0]
 	}
@@ -180,7 +206,7 @@ func Run(ctx context.Context, glctx *gpu.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Renderer: info.Renderer, Vendor: info.Vendor,
 		GLVersion: info.Version, Platform: info.Platform, CPUs: runtime.NumCPU(), CPUModel: cpu.Model(), LLCBytes: cpu.LastLevelCache(),
-		Steps: o.Steps, Images: o.Images, Repeats: o.Repeats}
+		Steps: o.Steps, Images: o.Images, Repeats: o.Repeats, Early: o.EarlySteps, Developed: o.DevelopedSteps}
 	b := &bencher{o: o, ctx: glctx, rep: rep}
 	if err := b.limits(); err != nil {
 		return nil, err
@@ -289,11 +315,11 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 	o := b.o
 	p := sim.Defaults()
 	p.Rows, p.Cols, p.StepsPerImage, p.Images = g.Rows, g.Cols, o.Steps, o.Images
-	cells := float64(p.Cells())
+	first := len(b.rep.Figures)
 	// images/s of each engine's compute and readback in its end-to-end
-	// configuration, and a realistic V for the storage stage.
+	// configuration; the engine that computes fastest makes the images.
 	engineIPS := map[string]float64{}
-	var field []float32
+	fastest, fastestIPS := "", 0.0
 	for _, e := range o.Engines {
 		compute := b.computeCPU
 		if e == engine.GPU {
@@ -302,7 +328,7 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 		if err := b.stage(ctx, g, "compute", "engine", e); err != nil {
 			return err
 		}
-		f, computeIPS, err := compute(ctx, p)
+		computeIPS, err := compute(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -313,14 +339,43 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 		if err != nil {
 			return err
 		}
-		if field == nil {
-			field = f
-		}
 		engineIPS[e] = 1 / (1/computeIPS + 1/readbackIPS)
+		if computeIPS > fastestIPS {
+			fastest, fastestIPS = e, computeIPS
+		}
 	}
 
-	// The disk's raw write bandwidth and the storage stage, per flush policy.
-	storageIPS := 0.0
+	if err := b.stage(ctx, g, "images", "engine", fastest, "early_steps", o.EarlySteps, "developed_steps", o.DevelopedSteps); err != nil {
+		return err
+	}
+	images, err := b.images(fastest, p)
+	if err != nil {
+		return err
+	}
+	for _, im := range images {
+		o.Log.Info("bench", "grid", g.String(), "image", im.name, "steps", im.steps, "active_cells", fmt.Sprintf("%.0f%%", 100*im.active))
+	}
+
+	// The codecs alone: one worker's encoding speed and the ratio.
+	for _, im := range images {
+		for _, c := range o.Compression {
+			if c.Codec == storage.CodecNone {
+				continue
+			}
+			if err := b.stage(ctx, g, "codec", "codec", c.String(), "keep_bits", c.KeepBits, "image", im.name); err != nil {
+				return err
+			}
+			if err := b.codec(p, im, c); err != nil {
+				return err
+			}
+		}
+	}
+
+	// The disk's raw write bandwidth and the storage stage, per flush
+	// policy, image and codec. The end-to-end runs store images close to
+	// the early one: its storage figures, at the first flush policy, are
+	// their bound.
+	storageIPS := map[storage.Compression]float64{}
 	for fi, flush := range o.Flushes {
 		disk, err := b.diskWrite(p.Cells(), flush)
 		if err != nil {
@@ -329,70 +384,101 @@ func (b *bencher) size(ctx context.Context, g Grid) error {
 		d := newFigure("disk-write", g, "the same images and checkpoints by plain writes (image bytes)", "MB/s", disk, "wall")
 		d.FlushEvery = flush
 		b.add(d)
-		for ci, level := range o.Compression {
-			if err := b.stage(ctx, g, "storage", "compression", level, "flush_every", flush); err != nil {
-				return err
-			}
-			mbs, stored, err := b.storage(p, field, level, flush)
-			if err != nil {
-				return err
-			}
-			f := newFigure("storage", g, "images stored (raw bytes)", "MB/s", mbs, "wall")
-			f.Compression, f.FlushEvery = level, flush
-			f.ImagesPerS = f.Median * 1e6 / (4 * cells)
-			f.Limit, f.LimitName, f.OfLimit = d.Median, "disk-write", f.Median/d.Median
-			if stored > 0 {
-				f.Metric = fmt.Sprintf("images stored (raw bytes; compression %.2f×)", stored)
-			}
-			b.add(f)
-			if fi == 0 && ci == 0 {
-				storageIPS = f.ImagesPerS
-			}
-		}
-	}
-
-	// End to end, per engine and storage buffer length, with the first
-	// compression level and flush policy.
-	for _, e := range o.Engines {
-		for _, bl := range o.BufferLens {
-			if err := b.stage(ctx, g, "end-to-end", "engine", e, "storage_buffer_len", bl); err != nil {
-				return err
-			}
-			var ips []float64
-			for range o.Repeats {
-				if err := ctx.Err(); err != nil {
+		for ii, im := range images {
+			for _, c := range o.Compression {
+				if err := b.stage(ctx, g, "storage", "codec", c.String(), "keep_bits", c.KeepBits, "image", im.name, "flush_every", flush); err != nil {
 					return err
 				}
-				wall, images, err := b.endToEnd(e, p, bl)
+				mbs, ratio, err := b.storage(p, im.v, c, flush)
 				if err != nil {
 					return err
 				}
-				ips = append(ips, float64(images)/wall.Seconds())
+				f := newFigure("storage", g, "images stored (raw bytes)", "MB/s", mbs, "wall")
+				setCodec(&f, c)
+				f.FlushEvery, f.Image, f.ImageSteps, f.Ratio = flush, im.name, im.steps, ratio
+				f.ImagesPerS = f.Median * 1e6 / (4 * float64(p.Cells()))
+				f.Limit, f.LimitName, f.OfLimit = d.Median, "disk-write", f.Median/d.Median
+				if ratio > 0 {
+					f.Metric = fmt.Sprintf("images stored (raw bytes; compression %.2f×)", ratio)
+				}
+				b.add(f)
+				if fi == 0 && ii == 0 {
+					storageIPS[c] = f.ImagesPerS
+				}
 			}
-			f := newFigure("end-to-end", g, "images computed and stored", "images/s", ips, "wall")
-			f.Engine = e
-			if e == "gpu" {
-				f.Kernel, f.Workgroup = b.e2eKernel, b.e2eWG.String()
-			} else {
-				f.Kernel, f.Threads = b.cpuISA, o.Threads[len(o.Threads)-1]
-			}
-			f.BufferLen, f.Compression, f.FlushEvery = bl, o.Compression[0], o.Flushes[0]
-			f.ImagesPerS = f.Median
-			f.BoundBy, f.Limit = e+" (compute + readback)", engineIPS[e]
-			if storageIPS < engineIPS[e] {
-				f.BoundBy, f.Limit = "storage", storageIPS
-			}
-			f.LimitName, f.OfLimit = "slower stage alone", f.Median/f.Limit
-			b.add(f)
 		}
 	}
+
+	// End to end, per engine, storage buffer length and codec, with the
+	// first flush policy.
+	for _, e := range o.Engines {
+		for _, bl := range o.BufferLens {
+			for _, c := range o.Compression {
+				if err := b.stage(ctx, g, "end-to-end", "engine", e, "storage_buffer_len", bl, "codec", c.String(), "keep_bits", c.KeepBits); err != nil {
+					return err
+				}
+				var ips []float64
+				for range o.Repeats {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					wall, images, err := b.endToEnd(e, p, bl, c)
+					if err != nil {
+						return err
+					}
+					ips = append(ips, float64(images)/wall.Seconds())
+				}
+				f := newFigure("end-to-end", g, "images computed and stored", "images/s", ips, "wall")
+				f.Engine = e
+				if e == "gpu" {
+					f.Kernel, f.Workgroup = b.e2eKernel, b.e2eWG.String()
+				} else {
+					f.Kernel, f.Threads = b.cpuISA, o.Threads[len(o.Threads)-1]
+				}
+				f.BufferLen, f.FlushEvery = bl, o.Flushes[0]
+				setCodec(&f, c)
+				f.ImagesPerS = f.Median
+				f.BoundBy, f.Limit = e+" (compute + readback)", engineIPS[e]
+				if storageIPS[c] < engineIPS[e] {
+					f.BoundBy, f.Limit = "storage", storageIPS[c]
+				}
+				f.LimitName, f.OfLimit = "slower stage alone", f.Median/f.Limit
+				b.add(f)
+			}
+		}
+	}
+	relateToRaw(b.rep.Figures[first:])
 	return nil
 }
 
-// computeGPU times the steps alone per kernel and work group. It returns a
-// realistic V for the storage stage (after the first measurement's steps)
-// and the images/s of the end-to-end configuration.
-func (b *bencher) computeGPU(ctx context.Context, p sim.Params) (field []float32, endToEndIPS float64, err error) {
+// setCodec records c in f's codec fields.
+func setCodec(f *Figure, c storage.Compression) {
+	f.Codec, f.KeepBits, f.Compression = c.String(), c.KeepBits, c.Level
+}
+
+// relateToRaw sets VsRaw on each compressed storage and end-to-end figure
+// of figs (one grid's) from the figure of the same configuration with the
+// codec none.
+func relateToRaw(figs []Figure) {
+	same := func(a, b Figure) bool {
+		return a.Stage == b.Stage && a.Engine == b.Engine && a.Rows == b.Rows && a.Cols == b.Cols && a.Kernel == b.Kernel &&
+			a.Workgroup == b.Workgroup && a.Threads == b.Threads && a.BufferLen == b.BufferLen && a.FlushEvery == b.FlushEvery && a.Image == b.Image
+	}
+	for i, f := range figs {
+		if (f.Stage != "storage" && f.Stage != "end-to-end") || f.Codec == "" || f.Codec == string(storage.CodecNone) {
+			continue
+		}
+		for _, raw := range figs {
+			if raw.Codec == string(storage.CodecNone) && same(f, raw) && raw.Median > 0 {
+				figs[i].VsRaw = f.Median / raw.Median
+			}
+		}
+	}
+}
+
+// computeGPU times the steps alone per kernel and work group. It returns
+// the images/s of the end-to-end configuration.
+func (b *bencher) computeGPU(ctx context.Context, p sim.Params) (endToEndIPS float64, err error) {
 	o := b.o
 	g := Grid{p.Rows, p.Cols}
 	cells := float64(p.Cells())
@@ -412,7 +498,7 @@ func (b *bencher) computeGPU(ctx context.Context, p sim.Params) (field []float32
 	for _, kernel := range o.Kernels {
 		for _, wg := range o.WorkGroups {
 			if err := ctx.Err(); err != nil {
-				return nil, 0, err
+				return 0, err
 			}
 			var err error
 			if s == nil {
@@ -421,17 +507,17 @@ func (b *bencher) computeGPU(ctx context.Context, p sim.Params) (field []float32
 				err = s.SetState(init, 0)
 			}
 			if err != nil {
-				return nil, 0, err
+				return 0, err
 			}
 			if _, _, err := s.TimedStep(1); err != nil { // warm-up: llvmpipe compiles at the first dispatch
-				return nil, 0, err
+				return 0, err
 			}
 			var ups, gbs []float64
 			var timed bool
 			for range o.Repeats {
 				d, t, err := s.TimedStep(o.Steps)
 				if err != nil {
-					return nil, 0, err
+					return 0, err
 				}
 				timed = t
 				ups = append(ups, cells*float64(o.Steps)/d.Seconds())
@@ -451,22 +537,16 @@ func (b *bencher) computeGPU(ctx context.Context, p sim.Params) (field []float32
 			if (kernel == b.e2eKernel && wg == b.e2eWG) || endToEndIPS == 0 {
 				endToEndIPS = f.ImagesPerS
 			}
-			if field == nil {
-				field = make([]float32, p.Cells())
-				if err := s.ReadV(field); err != nil {
-					return nil, 0, err
-				}
-			}
 		}
 	}
-	return field, endToEndIPS, nil
+	return endToEndIPS, nil
 }
 
 // computeCPU times the CPU engine's steps per thread count, next to the
 // bound of host memory bandwidth at 16 bytes per cell per step, which
-// holds when the fields outgrow the last-level cache. It returns a V for
-// the storage stage and the images/s of the last thread count.
-func (b *bencher) computeCPU(ctx context.Context, p sim.Params) (field []float32, endToEndIPS float64, err error) {
+// holds when the fields outgrow the last-level cache. It returns the
+// images/s of the last thread count.
+func (b *bencher) computeCPU(ctx context.Context, p sim.Params) (endToEndIPS float64, err error) {
 	o := b.o
 	g := Grid{p.Rows, p.Cols}
 	cells := float64(p.Cells())
@@ -479,22 +559,22 @@ func (b *bencher) computeCPU(ctx context.Context, p sim.Params) (field []float32
 	}
 	for _, threads := range o.Threads {
 		if err := ctx.Err(); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 		e, err := cpu.New(p, sim.InitialState(p.Rows, p.Cols), cpu.Options{Threads: threads})
 		if err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 		if err := e.Step(1); err != nil { // warm-up: page faults, worker start
 			e.Close()
-			return nil, 0, err
+			return 0, err
 		}
 		var ups []float64
 		for range o.Repeats {
 			start := time.Now()
 			if err := e.Step(o.Steps); err != nil {
 				e.Close()
-				return nil, 0, err
+				return 0, err
 			}
 			ups = append(ups, cells*float64(o.Steps)/time.Since(start).Seconds())
 		}
@@ -507,16 +587,9 @@ func (b *bencher) computeCPU(ctx context.Context, p sim.Params) (field []float32
 		f.OfLimit = f.Median / f.Limit
 		b.add(f)
 		endToEndIPS = f.ImagesPerS
-		if field == nil {
-			field = make([]float32, p.Cells())
-			if err := e.ReadV(field); err != nil {
-				e.Close()
-				return nil, 0, err
-			}
-		}
 		e.Close()
 	}
-	return field, endToEndIPS, nil
+	return endToEndIPS, nil
 }
 
 // open makes the engine kind as the end-to-end runs use it: the GPU's on
@@ -568,10 +641,10 @@ func (b *bencher) readback(kind string, p sim.Params) (float64, error) {
 }
 
 // endToEnd runs the whole pipeline once into a scratch file on the engine
-// kind (see open) with the first compression level and flush policy; it
-// returns the pipeline's wall time (engine set-up and shader compilation
-// excluded) and the images stored.
-func (b *bencher) endToEnd(kind string, p sim.Params, bufferLen int) (time.Duration, int, error) {
+// kind (see open) with codec c and the first flush policy; it returns the
+// pipeline's wall time (engine set-up and shader compilation excluded) and
+// the images stored.
+func (b *bencher) endToEnd(kind string, p sim.Params, bufferLen int, c storage.Compression) (time.Duration, int, error) {
 	o := b.o
 	src, err := b.open(kind, p)
 	if err != nil {
@@ -587,7 +660,7 @@ func (b *bencher) endToEnd(kind string, p sim.Params, bufferLen int) (time.Durat
 	path := filepath.Join(o.Dir, fmt.Sprintf("grayscott-bench-%d.h5", os.Getpid()))
 	defer os.Remove(path)
 	sum, err := pipeline.Run(context.Background(), src, pipeline.Config{Params: p, Output: path, Force: true,
-		Compression: storage.Deflate(o.Compression[0]), BufferLen: bufferLen, FlushEvery: o.Flushes[0],
+		Compression: c, BufferLen: bufferLen, FlushEvery: o.Flushes[0],
 		CompressWorkers: runtime.NumCPU()})
 	if err != nil {
 		return 0, 0, err
@@ -595,24 +668,25 @@ func (b *bencher) endToEnd(kind string, p sim.Params, bufferLen int) (time.Durat
 	return sum.Wall, sum.Images, nil
 }
 
-// storage writes o.Images copies of field through the pipeline, as a run
-// stores them (the writer's queue and workers, a checkpoint with every
-// flush and at the last image, SWMR publishing), from an engine that
-// computes nothing (replay). It returns MB/s of raw image bytes per repeat,
-// from the first image to the closed file, and the compression ratio.
-func (b *bencher) storage(p sim.Params, field []float32, level, flush int) ([]float64, float64, error) {
+// storage writes o.Images copies of field through the pipeline with codec
+// c, as a run stores them (the writer's queue and workers, a checkpoint
+// with every flush and at the last image, SWMR publishing), from an engine
+// that computes nothing (replay). It returns MB/s of raw image bytes per
+// repeat, from the first image to the closed file, and the compression
+// ratio (0 for the codec none).
+func (b *bencher) storage(p sim.Params, field []float32, c storage.Compression, flush int) ([]float64, float64, error) {
 	var mbs []float64
 	ratio := 0.0
 	for range b.o.Repeats {
 		path := filepath.Join(b.o.Dir, fmt.Sprintf("grayscott-bench-storage-%d.h5", os.Getpid()))
 		sum, err := pipeline.Run(context.Background(), &replay{field: field, slots: 2}, pipeline.Config{Params: p,
-			Output: path, Force: true, Compression: storage.Deflate(level), BufferLen: storageBufferLen, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
+			Output: path, Force: true, Compression: c, BufferLen: storageBufferLen, FlushEvery: flush, CompressWorkers: runtime.NumCPU()})
 		os.Remove(path)
 		if err != nil {
 			return nil, 0, err
 		}
 		mbs = append(mbs, float64(sum.BytesWritten)/1e6/sum.Wall.Seconds())
-		if level > 0 && sum.StoredBytes > 0 {
+		if c.Codec != storage.CodecNone && sum.StoredBytes > 0 {
 			ratio = float64(sum.BytesWritten) / float64(sum.StoredBytes)
 		}
 	}

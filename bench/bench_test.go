@@ -36,10 +36,10 @@ func TestRunOnTheGivenContext(t *testing.T) {
 	c := newContext(t)
 	dir := t.TempDir()
 	rep, err := Run(context.Background(), c, Options{Sizes: []Grid{Square(24)}, Engines: []string{"gpu", "cpu"}, Threads: []int{1, 2},
-		BufferLens: []int{0, 2}, Compression: []int{0, 1},
+		BufferLens: []int{0, 2}, Compression: []storage.Compression{storage.Deflate(0), storage.Deflate(1)},
 		Flushes: []int{1}, WorkGroups: []gpu.WorkGroup{{X: 8, Y: 8}, {X: 4, Y: 16}}, Kernels: gpu.Kernels,
 		EndToEndKernel: gpu.KernelTiled, EndToEndWorkGroup: gpu.WorkGroup{X: 4, Y: 16},
-		Images: 2, Steps: 2, Repeats: 1, Dir: dir, Quick: true})
+		Images: 2, Steps: 2, EarlySteps: 5, DevelopedSteps: 20, Repeats: 1, Dir: dir, Quick: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +66,9 @@ func TestRunOnTheGivenContext(t *testing.T) {
 	if rep.LLCBytes > 0 {
 		cache = 1
 	}
+	// Two images; two codecs, one of which (deflate) encodes.
 	want := map[string]int{"memory-copy": 1, "host-copy": 1, "cpu-cache": cache, "compute": 2*len(gpu.Kernels)*2 + 2, "readback": 2,
-		"disk-write": 1, "storage": 2, "end-to-end": 2 * 2}
+		"codec": 2, "disk-write": 1, "storage": 2 * 2, "end-to-end": 2 * 2 * 2}
 	for st, n := range want {
 		if stages[st] != n {
 			t.Errorf("%d %s figures, want %d", stages[st], st, n)
@@ -84,8 +85,9 @@ func TestRunOnTheGivenContext(t *testing.T) {
 // TestRunWithoutGL measures the CPU engine alone, with no GL context at
 // all (a machine without OpenGL 4.3), and refuses the GPU engine there.
 func TestRunWithoutGL(t *testing.T) {
-	o := Options{Sizes: []Grid{{Rows: 16, Cols: 9}}, Engines: []string{"cpu"}, Threads: []int{1}, BufferLens: []int{1}, Compression: []int{0},
-		Flushes: []int{0}, Images: 2, Steps: 2, Repeats: 1, Dir: t.TempDir(), Quick: true}
+	o := Options{Sizes: []Grid{{Rows: 16, Cols: 9}}, Engines: []string{"cpu"}, Threads: []int{1}, BufferLens: []int{1},
+		Compression: []storage.Compression{storage.Deflate(0)}, Flushes: []int{0}, Images: 2, Steps: 2, EarlySteps: 1, DevelopedSteps: 2,
+		Repeats: 1, Dir: t.TempDir(), Quick: true}
 	rep, err := Run(context.Background(), nil, o)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 // Package benchflags parses and validates the flags of "grayscott bench"
 // into bench.Options: grids, engines, thread counts, buffer lengths,
-// compression levels, flush policies, kernels and work groups. Checks of
+// codecs and kept bits, flush policies, kernels and work groups. Checks of
 // the files it names are here too; nothing is measured.
 package benchflags
 
@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,7 @@ import (
 	"grayscott/gpu/gpuconf"
 	"grayscott/internal/runflags"
 	"grayscott/sim"
+	"grayscott/storage"
 )
 
 const usage = `Usage: grayscott bench [flags]
@@ -28,11 +30,13 @@ const usage = `Usage: grayscott bench [flags]
 Measures each stage of the data path on this machine, in one invocation:
 compute only (per engine: the GPU per kernel and work group, the CPU per
 thread count; cell-updates/s and effective GB/s at 16 bytes per cell per
-step), readback only, storage only (per compression level and flush policy)
-and end to end (per engine and storage buffer length; 0 is synchronous), next
-to limits measured on the spot: the device's memory bandwidth (a copy
-shader), host memory copies, the CPU's last-level cache and the disk's write
-bandwidth. Every figure is a median over
+step), readback only, each codec alone (encode GB/s of one worker and the
+compression ratio, on two images of the run: V after --early and after
+--developed steps), storage only (per codec, image and flush policy) and end
+to end (per engine, storage buffer length and codec; buffer length 0 is
+synchronous), next to limits measured on the spot: the device's memory
+bandwidth (a copy shader), host memory copies, the CPU's last-level cache and
+the disk's write bandwidth. Every figure is a median over
 --repeats with its range, warm-up excluded, GPU time from timer queries where
 the driver has them. Prints a table; --json, --csv and --plot write files.
 
@@ -53,9 +57,9 @@ type Options struct {
 
 // flagValues are the flags as given, before their lists are parsed.
 type flagValues struct {
-	sizes, engines, threads, bufferLens, compression, flushes, workgroups, kernels *string
-	e2eKernel, e2eWG, tuning                                                       *string
-	save                                                                           *bool
+	sizes, engines, threads, bufferLens, compression, keepBits, flushes, workgroups, kernels *string
+	e2eKernel, e2eWG, tuning                                                                 *string
+	save                                                                                     *bool
 }
 
 func define(fs *pflag.FlagSet, o *Options) flagValues {
@@ -64,13 +68,16 @@ func define(fs *pflag.FlagSet, o *Options) flagValues {
 		engines:     fs.String("engines", "auto", "engines to measure: gpu, cpu, or both (gpu,cpu); auto: both where EGL finds a hardware GPU (as run's --engine auto), else cpu"),
 		threads:     fs.String("threads", defaultThreads(), "thread counts of the CPU engine's compute stage (the last also for its readback and end to end)"),
 		bufferLens:  fs.String("buffer-lens", "0,1,2,4", "storage buffer lengths for the end-to-end runs (0 = synchronous)"),
-		compression: fs.String("compression", "0,1,6", "compression levels for the storage stage (the first also for end to end)"),
+		compression: fs.String("compression", "none,deflate:1,bitshuffle-lz4", "codecs of the codec, storage and end-to-end stages, as run's --compression takes them: none, deflate, deflate:LEVEL (1-9), bitshuffle-lz4; a number is a deflate level (0: none)"),
+		keepBits:    fs.String("keep-bits", "23", "V's mantissa bits kept (1-23, 23 lossless; as run's --keep-bits), each with every codec but none"),
 		flushes:     fs.String("flush-every", "1,0", "flush policies for storage and disk (the first also for end to end): 1 every image, 0 only at the end"),
 		workgroups:  fs.String("workgroups", "16x16,32x8,64x4,256x1", "work-group sizes for the compute stage"),
 		kernels:     fs.String("kernels", strings.Join(gpuconf.Kernels, ","), "step kernels for the compute stage"),
 	}
 	fs.IntVar(&o.Images, "images", 20, "images per storage, readback and end-to-end measurement")
 	fs.IntVarP(&o.Steps, "nbextrastep", "e", 34, "steps per image")
+	fs.IntVar(&o.EarlySteps, "early", 200, "steps that make the codec and storage stages' early image (V, from the initial state)")
+	fs.IntVar(&o.DevelopedSteps, "developed", 10000, "steps that make their developed image (more than --early; a large grid needs more to fill with the pattern)")
 	fs.IntVar(&o.Repeats, "repeats", 3, "repeats of each measurement (median and range)")
 	fs.BoolVar(&o.Quick, "quick", false, "tiny sizes, one repeat: a check that everything runs (the test suite uses it)")
 	fs.StringVar(&o.Dir, "dir", "", "folder for the storage files (default: the system's temporary folder); its disk is the one measured")
@@ -132,7 +139,7 @@ func quickDefaults(fs *pflag.FlagSet, f flagValues, o *Options) {
 		flag string
 		dst  *string
 		val  string
-	}{{"sizes", f.sizes, "32,48"}, {"buffer-lens", f.bufferLens, "0,2"}, {"compression", f.compression, "0,1"},
+	}{{"sizes", f.sizes, "32,48"}, {"buffer-lens", f.bufferLens, "0,2"}, {"compression", f.compression, "none,deflate:1,bitshuffle-lz4"},
 		{"flush-every", f.flushes, "1,0"}, {"workgroups", f.workgroups, "16x16,8x8"}} {
 		if !fs.Changed(q.flag) {
 			*q.dst = q.val
@@ -142,7 +149,7 @@ func quickDefaults(fs *pflag.FlagSet, f flagValues, o *Options) {
 		flag string
 		dst  *int
 		val  int
-	}{{"images", &o.Images, 3}, {"nbextrastep", &o.Steps, 2}, {"repeats", &o.Repeats, 1}} {
+	}{{"images", &o.Images, 3}, {"nbextrastep", &o.Steps, 2}, {"repeats", &o.Repeats, 1}, {"early", &o.EarlySteps, 20}, {"developed", &o.DevelopedSteps, 200}} {
 		if !fs.Changed(q.flag) {
 			*q.dst = q.val
 		}
@@ -162,7 +169,7 @@ func (f flagValues) parseLists(o *Options) error {
 		dst     *[]int
 		biggest int
 	}{{"threads", *f.threads, 1, &o.Threads, 1 << 16}, {"buffer-lens", *f.bufferLens, 0, &o.BufferLens, 1 << 16},
-		{"compression", *f.compression, 0, &o.Compression, 9}, {"flush-every", *f.flushes, 0, &o.Flushes, 1 << 30}} {
+		{"flush-every", *f.flushes, 0, &o.Flushes, 1 << 30}} {
 		for _, v := range strings.Split(l.s, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n < l.min || n > l.biggest {
@@ -170,6 +177,9 @@ func (f flagValues) parseLists(o *Options) error {
 			}
 			*l.dst = append(*l.dst, n)
 		}
+	}
+	if o.Compression, err = parseCodecs(*f.compression, *f.keepBits); err != nil {
+		return err
 	}
 	o.EnginesFlag = *f.engines
 	if o.EnginesFlag != engine.Auto {
@@ -218,7 +228,56 @@ func (f flagValues) parseEndToEnd(o *Options) error {
 	if o.Images < 1 || o.Steps < 1 || o.Repeats < 1 {
 		return runflags.Usagef("bench: --images, --nbextrastep and --repeats must be at least 1")
 	}
+	if o.EarlySteps < 1 || o.DevelopedSteps <= o.EarlySteps {
+		return runflags.Usagef("--early %d --developed %d: want 1 ≤ early < developed", o.EarlySteps, o.DevelopedSteps)
+	}
 	return nil
+}
+
+// parseCodecs parses --compression, a list of codecs as run's
+// --compression takes them or deflate levels (0: none), and --keep-bits, a
+// list of kept bits: every codec but none once per kept width, none once
+// (it keeps every bit); duplicates once.
+func parseCodecs(list, keepList string) ([]storage.Compression, error) {
+	var keeps []int
+	for _, v := range strings.Split(keepList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > storage.LosslessBits {
+			return nil, runflags.Usagef("--keep-bits %s: want integers from 1 to %d (%d keeps every bit) separated by commas",
+				keepList, storage.LosslessBits, storage.LosslessBits)
+		}
+		keeps = append(keeps, n)
+	}
+	var out []storage.Compression
+	rounds := false
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimSpace(v)
+		c, err := storage.ParseCompression(v)
+		if level, nerr := strconv.Atoi(v); nerr == nil {
+			if level < 0 || level > 9 {
+				return nil, runflags.Usagef("--compression %s: a number is a deflate level: want 0 (none) to 9", list)
+			}
+			c, err = storage.Deflate(level), nil
+		}
+		if err != nil {
+			return nil, runflags.Usagef("--compression %s: %q: %v (a list separated by commas; a number is a deflate level, 0 for none)", list, v, err)
+		}
+		for _, k := range keeps {
+			if c.Codec == storage.CodecNone {
+				k = storage.LosslessBits
+			} else if k < storage.LosslessBits {
+				rounds = true
+			}
+			c.KeepBits = k
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	if !rounds && slices.ContainsFunc(keeps, func(k int) bool { return k < storage.LosslessBits }) {
+		return nil, runflags.Usagef("--keep-bits %s: no codec in --compression %s to round for (none stores every bit)", keepList, list)
+	}
+	return out, nil
 }
 
 // checkFiles checks the folders of the files bench writes.
