@@ -16,12 +16,14 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"grayscott/internal/plural"
+	"grayscott/storage"
 )
 
 // The two panels' colours are disjoint, so that a colour means one series
-// in the whole picture: end to end draws a line per engine and grid in
-// endToEndColors; compute a colour per kernel (and the CPU engine) in
-// computeColors, a marker shape per work group (or thread count).
+// in the whole picture: end to end draws a colour per engine and grid in
+// endToEndColors, a marker shape per codec; compute a colour per kernel
+// (and the CPU engine) in computeColors, a marker shape per work group
+// (or thread count).
 var (
 	endToEndColors = []color.Color{
 		color.RGBA{31, 119, 180, 255}, color.RGBA{214, 39, 40, 255}, color.RGBA{44, 160, 44, 255},
@@ -71,10 +73,11 @@ type legendEntry struct {
 }
 
 // Plot writes a PNG of two panels to path: end-to-end images/s against
-// the storage buffer length, a line per engine and grid size, with the
-// slower stage alone dashed; and compute cell-updates/s against grid
-// size, a line per kernel and work group (thread count on the CPU). Each
-// panel's legend is below it.
+// the storage buffer length, a line per engine, grid size and codec (a
+// colour per engine and grid, a marker per codec), with the slower stage
+// alone dashed; and compute cell-updates/s against grid size, a line per
+// kernel and work group (thread count on the CPU). Each panel's legend is
+// below it.
 func (rep *Report) Plot(path string) error {
 	left, leftLegend, err := rep.endToEndPanel()
 	if err != nil {
@@ -121,7 +124,9 @@ func (rep *Report) Plot(path string) error {
 	return f.Close()
 }
 
-// endToEndPanel plots images/s against the storage buffer length.
+// endToEndPanel plots images/s against the storage buffer length: a line
+// per engine, grid and codec. Its legend names each colour (engine and
+// grid) and each marker (codec) once.
 func (rep *Report) endToEndPanel() (*plot.Plot, []legendEntry, error) {
 	p := plot.New()
 	p.Title.Text = "end to end"
@@ -132,14 +137,19 @@ func (rep *Report) endToEndPanel() (*plot.Plot, []legendEntry, error) {
 	type run struct {
 		engine     string
 		rows, cols int
+		codec      string
 	}
 	runs := map[run]plotter.XYs{}
 	bound := map[run]float64{}
+	var codecs []string // in the order measured
 	for _, f := range rep.Figures {
 		if f.Stage == "end-to-end" {
-			k := run{f.Engine, f.Rows, f.Cols}
+			k := run{f.Engine, f.Rows, f.Cols, codecName(f)}
 			runs[k] = append(runs[k], plotter.XY{X: float64(f.BufferLen), Y: f.Median})
 			bound[k] = f.Limit
+			if !slices.Contains(codecs, k.codec) {
+				codecs = append(codecs, k.codec)
+			}
 		}
 	}
 	keys := make([]run, 0, len(runs))
@@ -150,31 +160,62 @@ func (rep *Report) endToEndPanel() (*plot.Plot, []legendEntry, error) {
 		if a.engine != b.engine {
 			return strings.Compare(a.engine, b.engine)
 		}
-		return a.rows*a.cols - b.rows*b.cols
+		if a.rows*a.cols != b.rows*b.cols {
+			return a.rows*a.cols - b.rows*b.cols
+		}
+		return slices.Index(codecs, a.codec) - slices.Index(codecs, b.codec)
 	})
 	var legend []legendEntry
-	for i, n := range keys {
+	var colours []string // engine and grid, in the order drawn
+	for _, n := range keys {
 		xys := runs[n]
 		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			return nil, nil, err
 		}
-		c := endToEndColors[i%len(endToEndColors)]
+		name := n.engine + " " + Grid{n.rows, n.cols}.String()
+		fresh := !slices.Contains(colours, name)
+		if fresh {
+			colours = append(colours, name)
+		}
+		c := endToEndColors[slices.Index(colours, name)%len(endToEndColors)]
 		l.Color, pts.Color = c, c
+		pts.Shape = markerShapes[slices.Index(codecs, n.codec)%len(markerShapes)]
+		pts.Radius = vg.Points(4)
 		p.Add(l, pts)
-		legend = append(legend, legendEntry{n.engine + " " + Grid{n.rows, n.cols}.String(), []plot.Thumbnailer{l, pts}})
+		if fresh {
+			legend = append(legend, legendEntry{name, []plot.Thumbnailer{l}})
+		}
 		lim, _ := plotter.NewLine(plotter.XYs{{X: xys[0].X, Y: bound[n]}, {X: xys[len(xys)-1].X, Y: bound[n]}})
 		lim.Color, lim.Dashes = c, []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(lim)
 	}
 	padLogAxis(&p.Y)
+	for i, name := range codecs {
+		s, _ := plotter.NewScatter(plotter.XYs{})
+		s.Color, s.Shape, s.Radius = color.Gray{Y: 60}, markerShapes[i%len(markerShapes)], vg.Points(4)
+		legend = append(legend, legendEntry{name, []plot.Thumbnailer{s}})
+	}
 	if len(keys) > 0 {
 		dashed, _ := plotter.NewLine(plotter.XYs{})
 		dashed.Color, dashed.Dashes = color.Gray{Y: 90}, []vg.Length{vg.Points(4), vg.Points(3)}
 		legend = append(legend, legendEntry{"slower stage alone", []plot.Thumbnailer{dashed}})
 	}
 	return p, legend, nil
+}
+
+// codecName is a figure's codec as the plot's legend names it: as
+// --compression takes it, with the bits kept when fewer than all.
+func codecName(f Figure) string {
+	name := f.Codec
+	if name == "" {
+		name = "none"
+	}
+	if f.KeepBits > 0 && f.KeepBits < storage.LosslessBits {
+		name += fmt.Sprintf(", %d bits kept", f.KeepBits)
+	}
+	return name
 }
 
 // computePanel plots G cell-updates/s against the grid's side: a colour

@@ -1,12 +1,15 @@
 package bench
 
 import (
+	"fmt"
 	"image/color"
 	"path/filepath"
 	"testing"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"grayscott/storage"
 )
 
 // TestPlotLegendsSitBesideTheData: whatever the number of series, each
@@ -83,5 +86,55 @@ func TestPlotColoursMeanOneSeries(t *testing.T) {
 	}
 	if err := rep.Plot(filepath.Join(t.TempDir(), "p.png")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPlotMarksEachCodec: the end-to-end panel draws each codec with its
+// own marker, named once in its legend, beside a colour per engine and
+// grid.
+func TestPlotMarksEachCodec(t *testing.T) {
+	rep := &Report{Steps: 2}
+	for _, e := range []string{"gpu", "cpu"} {
+		for _, c := range []storage.Compression{storage.Deflate(0), storage.Deflate(1), bitshuffle, bitshuffle10} {
+			for _, bl := range []int{0, 2} {
+				f := Figure{Stage: "end-to-end", Engine: e, Size: 32, Rows: 32, Cols: 32, BufferLen: bl, Median: 10, Limit: 20}
+				setCodec(&f, c)
+				rep.Figures = append(rep.Figures, f)
+			}
+		}
+	}
+	_, legend, err := rep.endToEndPanel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines int
+	shapes := map[string]string{}
+	for _, e := range legend {
+		for _, th := range e.thumbs {
+			switch th := th.(type) {
+			case *plotter.Line:
+				if len(th.Dashes) == 0 {
+					lines++
+				}
+			case *plotter.Scatter:
+				shape := fmt.Sprintf("%T", th.Shape)
+				if other, ok := shapes[shape]; ok {
+					t.Errorf("codecs %q and %q share the marker %s", other, e.name, shape)
+				}
+				shapes[shape] = e.name
+			}
+		}
+	}
+	if lines != 2 || len(shapes) != 4 {
+		t.Errorf("legend of %d colours (want 2: an engine and grid each) and %d markers (want 4 codecs): %v", lines, len(shapes), shapes)
+	}
+	for _, want := range []string{"none", "deflate:1", "bitshuffle-lz4", "bitshuffle-lz4, 10 bits kept"} {
+		found := false
+		for _, name := range shapes {
+			found = found || name == want
+		}
+		if !found {
+			t.Errorf("no marker for %q in the legend: %v", want, shapes)
+		}
 	}
 }
