@@ -30,6 +30,7 @@ for arg in "$@"; do
     --paraview) packages+=(
       paraview python3-paraview  # pvpython (python3-paraview holds it on Debian 12)
       xvfb xauth python3-h5py    # ParaView's readers under a virtual display, checked with h5py
+      bitshuffle                 # the HDF5 plugin for ParaView's reading of bitshuffle-lz4 files
     ) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

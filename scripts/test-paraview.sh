@@ -4,10 +4,14 @@
 # checks that each shows V of image i = /matrix[i] at timestep i, in the XY
 # plane, row 0 at the top as `grayscott render` draws it, with no error
 # printed (scripts/paraview_check.py says exactly what it checks); then the
-# same for the file of a run killed with SIGKILL.
+# same for the run written with --compression bitshuffle-lz4, read through
+# the bitshuffle plugin (HDF5_PLUGIN_PATH, as the README says), its values
+# compared with the raw run's; and for the file of a run killed with
+# SIGKILL.
 #   scripts/test-paraview.sh        (make test-paraview)
-# Installs Debian's paraview, python3-paraview (pvpython), xvfb and
-# python3-h5py when missing (scripts/install-deps.sh --paraview); builds
+# Installs Debian's paraview, python3-paraview (pvpython), xvfb,
+# python3-h5py and bitshuffle (the HDF5 plugin of filter 32008) when
+# missing (scripts/install-deps.sh --paraview); builds
 # bin/grayscott. Exit status 0 when every check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +28,16 @@ trap 'rm -rf "$dir"' EXIT
 bin/grayscott run --engine cpu -r 37 -c 53 -n 4 -e 20 -o "$dir/t.h5" -q
 [ -f "$dir/t.xmf" ] || { echo "test-paraview: the run wrote no $dir/t.xmf" >&2; exit 1; }
 
-# check NAME: pvpython on $dir/NAME.xmf and NAME.h5; its stderr must be silent.
+# The same run in bitshuffle+LZ4 chunks (lossless): the same values.
+bin/grayscott run --engine cpu -r 37 -c 53 -n 4 -e 20 --compression bitshuffle-lz4 -o "$dir/tb.h5" -q
+plugins=$(dirname "$(ls /usr/lib/*/hdf5/serial/plugins/libh5bshuf.so | head -1)")
+
+# check NAME [EXPECTED]: pvpython on $dir/NAME.xmf (which reads NAME.h5),
+# its values compared with /matrix of EXPECTED.h5 (NAME.h5 by default) as
+# h5py reads it; its stderr must be silent.
 check() {
   local status=0
-  xvfb-run -a pvpython scripts/paraview_check.py "$dir/$1.xmf" "$dir/$1.h5" 2>"$dir/stderr" || status=$?
+  HDF5_PLUGIN_PATH=$plugins xvfb-run -a pvpython scripts/paraview_check.py "$dir/$1.xmf" "$dir/${2:-$1}.h5" 2>"$dir/stderr" || status=$?
   if [ -s "$dir/stderr" ]; then
     echo "test-paraview: pvpython's stderr:" >&2
     sed 's/^/    /' "$dir/stderr" >&2
@@ -43,6 +53,7 @@ check() {
   fi
 }
 check t
+check tb t
 
 # A run killed with SIGKILL: its guardian clears the file's "open for
 # writing" mark, and ParaView (which opens HDF5 files without SWMR) reads
