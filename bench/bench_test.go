@@ -139,6 +139,28 @@ func (discard) Frames() int                                       { return 0 }
 func (discard) StoredSize() int64                                 { return 0 }
 func (discard) Close(bool, string) error                          { return nil }
 
+// newWarmSimulator returns a simulator of p on c that has already stepped
+// once: llvmpipe compiles the shaders at the first dispatch.
+func newWarmSimulator(b *testing.B, c *gpu.Context, p sim.Params) *gpu.Simulator {
+	s, err := gpu.NewSimulator(c, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Step(1)
+	s.Finish()
+	return s
+}
+
+// computeImages times p's steps for all its images on s, with no readback.
+func computeImages(b *testing.B, s *gpu.Simulator, p sim.Params) {
+	for b.Loop() {
+		for range p.Images {
+			s.Step(p.StepsPerImage)
+		}
+		s.Finish()
+	}
+}
+
 // BenchmarkPipeline measures one run's wall time with --flush-every 1 for
 // each storage buffer length (0 = synchronous) and, for the ratios, the
 // compute alone, compute with readbacks into a discarding writer, and the
@@ -146,15 +168,7 @@ func (discard) Close(bool, string) error                          { return nil }
 func BenchmarkPipeline(b *testing.B) {
 	c := newContext(b)
 	p := benchParams()
-	newSim := func(b *testing.B) *gpu.Simulator {
-		s, err := gpu.NewSimulator(c, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
-		if err != nil {
-			b.Fatal(err)
-		}
-		s.Step(1) // llvmpipe compiles at the first dispatch
-		s.Finish()
-		return s
-	}
+	newSim := func(b *testing.B) *gpu.Simulator { return newWarmSimulator(b, c, p) }
 	report := func(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "pipeline-ms")
 		b.ReportMetric(float64(p.Images)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
@@ -162,12 +176,7 @@ func BenchmarkPipeline(b *testing.B) {
 	b.Run("compute-only", func(b *testing.B) {
 		s := newSim(b)
 		defer s.Release()
-		for b.Loop() {
-			for range p.Images {
-				s.Step(p.StepsPerImage)
-			}
-			s.Finish()
-		}
+		computeImages(b, s, p)
 		report(b)
 	})
 	b.Run("compute-and-readback", func(b *testing.B) {
@@ -249,24 +258,11 @@ func BenchmarkImageOverhead(b *testing.B) {
 	c := newContext(b)
 	p := sim.Defaults()
 	p.Rows, p.Cols, p.Images = 512, 512, 20
-	newSim := func(b *testing.B) *gpu.Simulator {
-		s, err := gpu.NewSimulator(c, p, gpu.Config{}, sim.InitialState(p.Rows, p.Cols))
-		if err != nil {
-			b.Fatal(err)
-		}
-		s.Step(1)
-		s.Finish()
-		return s
-	}
+	newSim := func(b *testing.B) *gpu.Simulator { return newWarmSimulator(b, c, p) }
 	b.Run("no-images", func(b *testing.B) {
 		s := newSim(b)
 		defer s.Release()
-		for b.Loop() {
-			for range p.Images {
-				s.Step(p.StepsPerImage)
-			}
-			s.Finish()
-		}
+		computeImages(b, s, p)
 		b.ReportMetric(float64(p.Images*p.StepsPerImage*b.N)/b.Elapsed().Seconds(), "steps/s")
 	})
 	b.Run("image-every-34", func(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -294,7 +295,7 @@ func swmrReader(t *testing.T, path string) (read func() float64) {
 	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
 		return nil
 	}
-	cmd := exec.Command("/usr/bin/python3", "-c", `
+	_, in, out, stderr := startH5py(t, "h5py (SWMR) could not open", `
 import sys, h5py
 f = h5py.File(sys.argv[1], "r", swmr=True)
 print("open", flush=True)
@@ -302,18 +303,6 @@ sys.stdin.readline()
 m = f["matrix"]
 print(repr(float(m[m.shape[0]-1].astype("float64").sum())), flush=True)
 `, path)
-	in, _ := cmd.StdinPipe()
-	outp, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	out := bufio.NewReader(outp)
-	if line, _ := out.ReadString('\n'); line != "open\n" {
-		t.Fatalf("h5py (SWMR) could not open %s: %q %s", path, line, stderr.String())
-	}
 	return func() float64 {
 		in.Write([]byte("read\n"))
 		line, _ := out.ReadString('\n')
@@ -325,6 +314,28 @@ print(repr(float(m[m.shape[0]-1].astype("float64").sum())), flush=True)
 	}
 }
 
+// startH5py runs a Python script on path, which holds the file open and
+// prints "open"; it returns once that line came (failing the test with
+// what, the line and the stderr otherwise), with the process, its stdin,
+// stdout and stderr. The process is killed when the test ends.
+func startH5py(t *testing.T, what, script, path string) (*exec.Cmd, io.Writer, *bufio.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command("/usr/bin/python3", "-c", script, path)
+	in, _ := cmd.StdinPipe()
+	outp, _ := cmd.StdoutPipe()
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out := bufio.NewReader(outp)
+	if line, _ := out.ReadString('\n'); line != "open\n" {
+		t.Fatalf("%s %s: %q %s", what, path, line, stderr.String())
+	}
+	return cmd, in, out, stderr
+}
+
 // TestRecoverRefusesForeignWriter: a file that another HDF5 program has
 // open for writing (h5py, outside SWMR: HDF5's own lock) is refused and
 // left unchanged.
@@ -334,24 +345,13 @@ func TestRecoverRefusesForeignWriter(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "foreign.h5")
 	writeFile(t, path, testParams(3, 4, 1), randomFrames(1, 12, 1), 0)
-	cmd := exec.Command("/usr/bin/python3", "-c", `
+	cmd, in, _, stderr := startH5py(t, "h5py could not open for writing", `
 import sys, h5py
 f = h5py.File(sys.argv[1], "r+")
 print("open", flush=True)
 sys.stdin.readline()
 f.close()
 `, path)
-	in, _ := cmd.StdinPipe()
-	outp, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	if line, _ := bufio.NewReader(outp).ReadString('\n'); line != "open\n" {
-		t.Fatalf("h5py could not open %s for writing: %q %s", path, line, stderr.String())
-	}
 	if set, err := WriterMark(path); !set || err != nil {
 		t.Fatalf("h5py's open for writing left no mark (%v): this test tests nothing", err)
 	}
