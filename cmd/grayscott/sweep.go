@@ -64,8 +64,11 @@ func parseSweepFlags(args []string, stdout io.Writer) (*sweepFlags, error) {
 		fmt.Fprint(stdout, sweepUsage)
 		return nil, errHelp
 	}
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return nil, usagef("sweep: missing DIR (grayscott sweep DIR [flags]; a folder named -x is ./-x)")
+	if len(args) == 0 {
+		return nil, usagef("sweep: missing DIR (grayscott sweep DIR [flags])")
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return nil, usagef("sweep: the folder comes first, got %s (grayscott sweep DIR [flags]; a folder named %s is ./%s)", args[0], args[0], args[0])
 	}
 	o := &sweepFlags{dir: args[0], task: -1}
 	bools := map[string]*bool{"wait": &o.wait, "status": &o.status, "cancel": &o.cancel}

@@ -197,6 +197,12 @@ func TestSweepBadInput(t *testing.T) {
 			t.Errorf("%s: %s was created", c.name, dir)
 		}
 	}
+	// The folder first: a flag in its place is named, not taken for a missing folder.
+	for _, args := range [][]string{{"--hlp"}, {"--feedrate", "0.01,0.02", "d"}} {
+		if code, out := runSweep(t, args...); code != 2 || !strings.Contains(out, "sweep: the folder comes first, got "+args[0]) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+			t.Errorf("sweep %v: exit %d, output %q; want exit 2 and one line naming %s", args, code, out, args[0])
+		}
+	}
 	code, out := runSweep(t, taken, "--feedrate", "0.03,0.05", "-r", "8", "-c", "8", "-n", "1", "-e", "1", "--engine", "cpu")
 	if code != 2 || !strings.Contains(out, "holds another sweep") {
 		t.Errorf("another sweep in the folder: exit %d, %q", code, out)
