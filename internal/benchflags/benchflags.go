@@ -260,7 +260,11 @@ func parseCodecs(list, keepList string) ([]storage.Compression, error) {
 			c, err = storage.Deflate(level), nil
 		}
 		if err != nil {
-			return nil, runflags.Usagef("--compression %s: %q: %v (a list separated by commas; a number is a deflate level, 0 for none)", list, v, err)
+			which := fmt.Sprintf("%s: %q", list, v)
+			if v == strings.TrimSpace(list) {
+				which = list // a list of one: the value once
+			}
+			return nil, runflags.Usagef("--compression %s: %v (a list separated by commas; a number is a deflate level, 0 for none)", which, err)
 		}
 		for _, k := range keeps {
 			if c.Codec == storage.CodecNone {

@@ -84,12 +84,12 @@ func TestBadCodecFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--compression", "zstd"}, `--compression zstd: "zstd": want none, deflate`},
+		{[]string{"--compression", "zstd"}, `--compression zstd: want none, deflate`}, // a list of one names the value once
 		{[]string{"--compression", "none,lz4"}, `--compression none,lz4: "lz4"`},
 		{[]string{"--compression", "12"}, "--compression 12: a number is a deflate level"},
 		{[]string{"--compression", "-1"}, "--compression -1"},
 		{[]string{"--compression", "deflate:0"}, "deflate's level"},
-		{[]string{"--compression", "deflate:10"}, "--compression deflate:10"},
+		{[]string{"--compression", "deflate:10"}, `--compression deflate:10: deflate's level "10"`},
 		{[]string{"--compression", "bitshuffle-lz4:3"}, "takes no level"},
 		{[]string{"--compression", ""}, "--compression"},
 		{[]string{"--keep-bits", "0"}, "--keep-bits 0: want integers from 1 to 23"},

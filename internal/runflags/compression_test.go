@@ -44,6 +44,8 @@ func TestCompressionFlags(t *testing.T) {
 		{[]string{"--compression", "deflate:0"}, "--compression deflate:0"},
 		{[]string{"--compression", "deflate:10"}, "--compression deflate:10"},
 		{[]string{"--compression", "deflate:x"}, "--compression deflate:x"},
+		{[]string{"--compression", "deflate:"}, `--compression "deflate:": deflate's level ""`},
+		{[]string{"--compression", ""}, `--compression "": want none`},
 		{[]string{"--compression", "bitshuffle-lz4:3"}, "takes no level"},
 		{[]string{"--compression-level", "10"}, "--compression-level 10: want 0 (none) to 9"},
 		{[]string{"--compression-level", "1", "--compression", "deflate"}, "give one of them"},

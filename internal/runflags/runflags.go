@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -293,7 +294,7 @@ func (f *Flags) parseCompression(name string, level, keepBits int) error {
 		f.Compression = storage.Deflate(level)
 	default:
 		if f.Compression, err = storage.ParseCompression(name); err != nil {
-			return Usagef("--compression %s: %v", name, err)
+			return Usagef("--compression %s: %v", shownValue(name), err)
 		}
 	}
 	f.Compression.KeepBits = keepBits
@@ -328,4 +329,14 @@ func CheckPlatform(name string) error {
 		return Usagef("--egl-platform %s: %v", name, err)
 	}
 	return nil
+}
+
+// shownValue is a flag's value as an error message names it: quoted where
+// bare it would read badly (empty, or ending in the colon the message
+// puts after it).
+func shownValue(v string) string {
+	if v == "" || strings.HasSuffix(v, ":") {
+		return strconv.Quote(v)
+	}
+	return v
 }
