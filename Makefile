@@ -48,7 +48,8 @@ run: build
 # Everything under the race detector (the GL and HDF5 code included), with a
 # deadline so that nothing can hang. GRAYSCOTT_REQUIRE_GL=1 turns a missing
 # GL context into a failure instead of a skip, GRAYSCOTT_REQUIRE_BROWSER=1 a
-# Chromium that cannot start (test-deps installs it).
+# Chromium that cannot start, GRAYSCOTT_REQUIRE_READERS=1 a missing h5py,
+# h5dump or bitshuffle plugin (test-deps installs them all).
 # Window tests need an X display: without one, xvfb-run provides a virtual one.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 1280x1024x24")
 
@@ -56,7 +57,7 @@ test: test-deps
 	$(GO) vet ./...
 	$(GO) vet -tags nowindow ./cmd/grayscott
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
-	GRAYSCOTT_REQUIRE_GL=1 GRAYSCOTT_REQUIRE_DISPLAY=1 GRAYSCOTT_REQUIRE_BROWSER=1 $(XVFB) $(GO) test -race -timeout 10m -count=1 ./...
+	GRAYSCOTT_REQUIRE_GL=1 GRAYSCOTT_REQUIRE_DISPLAY=1 GRAYSCOTT_REQUIRE_BROWSER=1 GRAYSCOTT_REQUIRE_READERS=1 $(XVFB) $(GO) test -race -timeout 10m -count=1 ./...
 
 # A short fuzzing of the flag parser and of the bitshuffle decoder (CI runs it
 # after make test; their seeds and the inputs they once failed on also run in

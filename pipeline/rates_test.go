@@ -88,9 +88,7 @@ func TestRatesChangeAndResume(t *testing.T) {
 // the file before the run ends (a reader in another process sees it), so
 // a crash keeps it.
 func TestRecordReachesTheFileAtOnce(t *testing.T) {
-	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
-		t.Skip("no h5py here (scripts/install-deps.sh --test installs python3-h5py)")
-	}
+	testutil.RequireH5py(t)
 	p := testParams(16, 16, 1000, 5, sim.Periodic)
 	path := filepath.Join(t.TempDir(), "record.h5")
 	pl, err := New(newRefSource(p, 2), Config{Params: p, Output: path, BufferLen: 2,

@@ -93,11 +93,12 @@ func guardians(t *testing.T, path string) []int {
 // the file; n is -1 where h5py is not installed.
 func plainReaders(t *testing.T, path string) (n int) {
 	t.Helper()
+	testutil.HaveH5py(t) // its absence fails where the readers are required
 	n, err := plainH5py(path)
 	if err != nil {
 		t.Fatalf("plain h5py.File(%s, \"r\"): %v", path, err)
 	}
-	if h5dump, err := exec.LookPath("h5dump"); err == nil {
+	if h5dump := testutil.H5dumpPath(t); h5dump != "" {
 		if out, err := exec.Command(h5dump, "-H", path).CombinedOutput(); err != nil {
 			t.Fatalf("h5dump -H %s: %v\n%s", path, err, out)
 		}

@@ -42,15 +42,41 @@ func BitshufflePlugin(tb testing.TB) string {
 			return lib
 		}
 	}
-	tb.Skipf("the bitshuffle HDF5 plugin (libh5bshuf.so) is not installed in %v (Debian package bitshuffle, scripts/install-deps.sh --test)", pluginDirs)
+	MissingReader(tb, "the bitshuffle HDF5 plugin (libh5bshuf.so) is not installed in %v (Debian package bitshuffle, scripts/install-deps.sh --test)", pluginDirs)
 	return ""
+}
+
+// HaveH5py reports whether /usr/bin/python3 imports h5py, for a check
+// that is one part of a test; under GRAYSCOTT_REQUIRE_READERS=1 its
+// absence fails the test (see MissingReader).
+func HaveH5py(tb testing.TB) bool {
+	tb.Helper()
+	if out, err := exec.Command(Python, "-c", "import h5py").CombinedOutput(); err != nil {
+		if readersRequired() {
+			tb.Fatalf("GRAYSCOTT_REQUIRE_READERS=1, but h5py is not installed for %s: %v %s", Python, err, out)
+		}
+		return false
+	}
+	return true
+}
+
+// H5dumpPath returns h5dump's path, or "" where it is not installed (a
+// failure under GRAYSCOTT_REQUIRE_READERS=1), for a check that is one part
+// of a test.
+func H5dumpPath(tb testing.TB) string {
+	tb.Helper()
+	h5dump, err := exec.LookPath("h5dump")
+	if err != nil && readersRequired() {
+		tb.Fatal("GRAYSCOTT_REQUIRE_READERS=1, but h5dump is not installed (Debian package hdf5-tools)")
+	}
+	return h5dump
 }
 
 // RequireH5py skips the test where /usr/bin/python3 cannot import h5py.
 func RequireH5py(tb testing.TB) {
 	tb.Helper()
 	if out, err := exec.Command(Python, "-c", "import h5py").CombinedOutput(); err != nil {
-		tb.Skipf("h5py is not installed for %s (Debian package python3-h5py, scripts/install-deps.sh --test): %v %s", Python, err, out)
+		MissingReader(tb, "h5py is not installed for %s (Debian package python3-h5py, scripts/install-deps.sh --test): %v %s", Python, err, out)
 	}
 }
 
@@ -142,7 +168,7 @@ func H5dumpImages(tb testing.TB, path string) [][]float32 {
 	tb.Helper()
 	h5dump, err := exec.LookPath("h5dump")
 	if err != nil {
-		tb.Skip("h5dump is not installed (Debian package hdf5-tools, scripts/install-deps.sh)")
+		MissingReader(tb, "h5dump is not installed (Debian package hdf5-tools, scripts/install-deps.sh)")
 	}
 	env := append(os.Environ(), "HDF5_PLUGIN_PATH="+filepath.Dir(BitshufflePlugin(tb)))
 	cmd := exec.Command(h5dump, "-H", "-d", "/matrix", path)

@@ -68,6 +68,21 @@ func SameImages(tb testing.TB, what string, got, want [][]float32) {
 	}
 }
 
+// MissingReader skips a test whose outside reader (h5py, h5dump, the
+// bitshuffle plugin, pvpython) is not installed, saying which and how to
+// install it, except under GRAYSCOTT_REQUIRE_READERS=1, as in make test
+// (whose install-deps.sh --test installs them): there it fails, so that a
+// failed install cannot pass the real-reader checks as skipped.
+func MissingReader(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if readersRequired() {
+		tb.Fatalf("GRAYSCOTT_REQUIRE_READERS=1, but "+format, args...)
+	}
+	tb.Skipf(format, args...)
+}
+
+func readersRequired() bool { return os.Getenv("GRAYSCOTT_REQUIRE_READERS") == "1" }
+
 // RequireDisplay skips where there is no X (or Wayland) display: make test
 // runs the window tests under xvfb-run, and GRAYSCOTT_REQUIRE_DISPLAY=1,
 // as there, makes its absence fail.

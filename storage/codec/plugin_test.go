@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"grayscott/internal/testutil"
 )
 
 // The tests here check our chunks against the real bitshuffle HDF5 plugin
@@ -21,13 +23,13 @@ const python = "/usr/bin/python3" // Debian's, with h5py; the one on PATH may la
 func needPlugin(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(python); err != nil {
-		t.Skipf("no %s here: the plugin checks need Debian's python3-h5py and bitshuffle (scripts/install-deps.sh --test)", python)
+		testutil.MissingReader(t, "no %s here: the plugin checks need Debian's python3-h5py and bitshuffle (scripts/install-deps.sh --test)", python)
 	}
 	if out, err := exec.Command(python, "-c", "import h5py").CombinedOutput(); err != nil {
-		t.Skipf("h5py is not installed for %s (Debian package python3-h5py, scripts/install-deps.sh --test): %s", python, out)
+		testutil.MissingReader(t, "h5py is not installed for %s (Debian package python3-h5py, scripts/install-deps.sh --test): %s", python, out)
 	}
 	if out, err := exec.Command(python, "-c", "import bitshuffle.h5").CombinedOutput(); err != nil {
-		t.Skipf("the bitshuffle plugin is not installed (Debian package bitshuffle, scripts/install-deps.sh --test): %s", out)
+		testutil.MissingReader(t, "the bitshuffle plugin is not installed (Debian package bitshuffle, scripts/install-deps.sh --test): %s", out)
 	}
 }
 
@@ -176,7 +178,7 @@ func TestPluginReadsOurChunks(t *testing.T) {
 	t.Run("h5dump", func(t *testing.T) {
 		h5dump, err := exec.LookPath("h5dump")
 		if err != nil {
-			t.Skip("no h5dump here (Debian package hdf5-tools, scripts/install-deps.sh)")
+			testutil.MissingReader(t, "no h5dump here (Debian package hdf5-tools, scripts/install-deps.sh)")
 		}
 		for _, im := range images {
 			out := filepath.Join(dir, im.name+".h5dump")

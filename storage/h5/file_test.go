@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage"
 )
@@ -145,7 +146,7 @@ func TestCreateRefusesExistingFile(t *testing.T) {
 func TestH5Dump(t *testing.T) {
 	h5dump, err := exec.LookPath("h5dump")
 	if err != nil {
-		t.Skip("h5dump is not installed (Debian package hdf5-tools)")
+		testutil.MissingReader(t, "h5dump is not installed (Debian package hdf5-tools)")
 	}
 	path := filepath.Join(t.TempDir(), "dump.h5")
 	p := testParams(3, 5, 2)
@@ -169,9 +170,7 @@ func TestH5Dump(t *testing.T) {
 
 // TestH5py reads a compressed file with h5py, the reader most users have.
 func TestH5py(t *testing.T) {
-	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
-		t.Skip("h5py is not installed for /usr/bin/python3 (Debian package python3-h5py)")
-	}
+	testutil.RequireH5py(t)
 	path := filepath.Join(t.TempDir(), "py.h5")
 	p := testParams(6, 7, 3)
 	frames := randomFrames(3, p.Cells(), 3)

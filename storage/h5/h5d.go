@@ -83,8 +83,9 @@ func read2D(file int64, path string, dst []float32) error {
 	return herr(C.gs_read_2d(C.hid_t(file), cpath, (*C.float)(unsafe.Pointer(&dst[0]))), "reading %s", path)
 }
 
-// linkExists reports whether path, whose group exists, names something in
-// file (H5Lexists, which fails on no missing last name).
+// linkExists reports whether path names something in file. Its group
+// must exist: H5Lexists fails (printing HDF5's error stack) when a group on
+// the way is missing, and only the last name may be.
 func linkExists(file int64, path string) bool {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))

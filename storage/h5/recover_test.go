@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/storage"
 )
 
@@ -102,7 +103,7 @@ func checksum(t *testing.T, path string) [32]byte {
 // missing.
 func plainH5py(t *testing.T, path string) (images int, err error, ok bool) {
 	t.Helper()
-	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
+	if !testutil.HaveH5py(t) {
 		return 0, nil, false
 	}
 	out, err := exec.Command("/usr/bin/python3", "-c",
@@ -191,7 +192,7 @@ func TestRecoverKilledWriter(t *testing.T) {
 	if n, err, ok := plainH5py(t, path); ok && (err != nil || n != len(frames)) {
 		t.Errorf("plain h5py after Recover: %d images, %v; want %d", n, err, len(frames))
 	}
-	if h5dump, err := exec.LookPath("h5dump"); err == nil {
+	if h5dump := testutil.H5dumpPath(t); h5dump != "" {
 		if out, err := exec.Command(h5dump, "-H", path).CombinedOutput(); err != nil {
 			t.Errorf("h5dump -H after Recover: %v\n%s", err, out)
 		}
@@ -292,7 +293,7 @@ func sum64(frame []float32) float64 {
 // sum of its values. It returns nil where h5py is missing.
 func swmrReader(t *testing.T, path string) (read func() float64) {
 	t.Helper()
-	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
+	if !testutil.HaveH5py(t) {
 		return nil
 	}
 	_, in, out, stderr := startH5py(t, "h5py (SWMR) could not open", `
@@ -340,9 +341,7 @@ func startH5py(t *testing.T, what, script, path string) (*exec.Cmd, io.Writer, *
 // open for writing (h5py, outside SWMR: HDF5's own lock) is refused and
 // left unchanged.
 func TestRecoverRefusesForeignWriter(t *testing.T) {
-	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() != nil {
-		t.Skip("h5py is not installed for /usr/bin/python3 (Debian package python3-h5py)")
-	}
+	testutil.RequireH5py(t)
 	path := filepath.Join(t.TempDir(), "foreign.h5")
 	writeFile(t, path, testParams(3, 4, 1), randomFrames(1, 12, 1), 0)
 	cmd, in, _, stderr := startH5py(t, "h5py could not open for writing", `

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"grayscott/internal/testutil"
 	"grayscott/sim"
 	"grayscott/storage/h5"
 )
@@ -226,7 +227,7 @@ func checkImages(t *testing.T, path string) {
 			}
 		}
 	}
-	if exec.Command("/usr/bin/python3", "-c", "import h5py").Run() == nil {
+	if testutil.HaveH5py(t) {
 		out, err := exec.Command("/usr/bin/python3", "-c",
 			`import sys, h5py; print(h5py.File(sys.argv[1], "r")["matrix"].shape[0])`, path).CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != strconv.Itoa(len(want)) {
